@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-multiprocessing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
+        .executable(name: "examples", targets: ["Examples"]),
+    ],
+    dependencies: [
+        // Logging for the library: the library never prints.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Deque (task queues) and Heap (timers) for the supervisor.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // Command-line parsing for the example and benchmark tools only.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System calls Swift cannot make cleanly, and the constructor that enters worker mode before main.
+        .target(
+            name: "CMultiprocessing",
+            // Its worker entry serves the main queue through libdispatch's run-loop hooks.
+            linkerSettings: [.linkedLibrary("dispatch", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "Multiprocessing",
+            dependencies: [
+                "CMultiprocessing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "Examples",
+            dependencies: [
+                "Multiprocessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "MultiprocessingTests",
+            dependencies: ["Multiprocessing"]
+        ),
+    ]
+)

@@ -1,0 +1,169 @@
+import CMultiprocessing
+import Synchronization
+
+/// A pool of worker processes that run ``Job``s: Python's `multiprocessing.Pool` and
+/// `concurrent.futures.ProcessPoolExecutor`, with async/await.
+///
+/// ```swift
+/// struct Square: Job {
+///     func run(_ x: Int) async throws -> Int { x * x }
+/// }
+/// try await withProcessPool(workers: 4) { pool in
+///     print(try await pool.map(Square(), [1, 2, 3, 4]))   // [1, 4, 9, 16]
+/// }
+/// ```
+///
+/// A worker that crashes costs only the item it was running, which fails with a
+/// ``JobFailure``; its other items run elsewhere and a new worker takes its place. The pool is
+/// safe to use from many tasks at once. Workers never outlive the pool: ``close()`` and
+/// ``join()`` finish queued work and stop them, ``terminate()`` kills them, and a pool that is
+/// released is terminated. They also die with the program, even when it is killed.
+public final class ProcessPool: Sendable {
+    /// How many worker processes the pool keeps.
+    public let workerCount: Int
+    let options: Options
+    let core: PoolCore
+    private let lifecycle = Mutex(Lifecycle.open)
+    private let callIDs = Atomic<UInt64>(1)
+
+    private enum Lifecycle { case open, closed, terminated }
+
+    /// Starts a pool of `workers` processes (by default, as many as the CPUs this process may
+    /// use). Returns at once; the workers start in the background.
+    public init(workers: Int? = nil, options: Options = Options()) throws {
+        let count = workers ?? ProcessPool.availableCPUs
+        guard count >= 1 else { throw ProcessPoolError.invalidArgument("a pool needs at least one worker, not \(count)") }
+        if let limit = options.maxTasksPerWorker, limit < 1 {
+            throw ProcessPoolError.invalidArgument("maxTasksPerWorker must be at least 1, not \(limit)")
+        }
+        guard options.retries >= 0 else { throw ProcessPoolError.invalidArgument("retries must not be negative") }
+        workerCount = count
+        self.options = options
+        var configuration = PoolConfiguration(workers: count)
+        configuration.launch.memoryLimitBytes = options.memoryLimitBytes ?? 0
+        configuration.launch.reportsResidentMemory = options.recycleAboveResidentBytes != nil
+        configuration.launch.backtraces = options.workerBacktraces
+        configuration.launch.maxFrameSize = options.maxFrameBytes
+        configuration.maxTasksPerWorker = options.maxTasksPerWorker
+        configuration.recycleAboveResidentBytes = options.recycleAboveResidentBytes
+        if let initializer = options.initializer {
+            let encoded = try EncodedJob(target: initializer)
+            configuration.initializer = (encoded.typeName, encoded.blob)
+        }
+        let core = PoolCore(reactor: .shared, configuration: configuration)
+        self.core = core
+        core.reactor.execute { core.start() }
+    }
+
+    deinit {
+        let core = core
+        core.reactor.execute { core.terminate() }
+    }
+
+    /// The CPUs this process may run on (its affinity mask, not the machine's count).
+    public static var availableCPUs: Int { Int(cmp_available_cpus()) }
+
+    // MARK: Shutting down
+
+    /// Stops taking work; what was submitted still runs (Python's `Pool.close()`).
+    /// - Throws: ``ProcessPoolError/alreadyClosed`` the second time.
+    public func close() throws {
+        try lifecycle.withLock { state in
+            guard state == .open else { throw ProcessPoolError.alreadyClosed }
+            state = .closed
+        }
+        let core = core
+        core.reactor.execute { core.close() }
+    }
+
+    /// Stops now: queued and running work fails with ``JobFailure/Reason/poolTerminated`` and
+    /// the workers are killed (Python's `Pool.terminate()`). Waits until they are gone.
+    public func terminate() async {
+        lifecycle.withLock { $0 = .terminated }
+        let core = core
+        core.reactor.execute { core.terminate() }
+        await waitForWorkersToExit()
+    }
+
+    /// Waits until every worker has exited, after ``close()`` or ``terminate()``.
+    /// - Throws: ``ProcessPoolError/notClosed`` if neither was called.
+    public func join() async throws {
+        guard lifecycle.withLock({ $0 != .open }) else { throw ProcessPoolError.notClosed }
+        await waitForWorkersToExit()
+    }
+
+    private func waitForWorkersToExit() async {
+        let core = core
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            core.reactor.execute { core.onAllWorkersExited(continuation) }
+        }
+    }
+
+    /// The process ids of the pool's live workers (replacements included), for monitoring.
+    public func workerPIDs() async -> [Int32] {
+        let core = core
+        return await withCheckedContinuation { continuation in
+            core.reactor.execute { continuation.resume(returning: core.slots.map(\.pid)) }
+        }
+    }
+
+    // MARK: Calls
+
+    func ensureOpen() throws {
+        guard lifecycle.withLock({ $0 == .open }) else { throw ProcessPoolError.closed }
+    }
+
+    func nextCallID() -> UInt64 {
+        callIDs.add(1, ordering: .relaxed).oldValue
+    }
+
+    /// Registers a call with the supervisor and returns its sink.
+    func openCall(id: UInt64, kind: CallState.Kind, job: EncodedJob, options: CallOptions) -> ResultSink {
+        let sink = ResultSink()
+        let core = core
+        core.reactor.execute {
+            let jobID = core.jobs.acquire(typeName: job.typeName, blob: job.blob)
+            core.open(CallState(id: id, kind: kind, jobID: jobID, jobType: job.displayName, options: options, sink: sink))
+        }
+        return sink
+    }
+
+    func submit(callID: UInt64, chunks: [Chunk], inputFinished: Bool) {
+        let core = core
+        core.reactor.execute { core.submit(callID: callID, chunks: chunks, inputFinished: inputFinished) }
+    }
+
+    func cancel(callID: UInt64, graceful: Bool) {
+        let core = core
+        core.reactor.execute { core.cancel(callID: callID, graceful: graceful) }
+    }
+
+    func callOptions(timeout: Duration?, retries: Int?, graceful: Bool, reportsIndex: Bool) throws -> CallOptions {
+        let retries = retries ?? options.retries
+        guard retries >= 0 else { throw ProcessPoolError.invalidArgument("retries must not be negative") }
+        if let timeout, timeout <= .zero { throw ProcessPoolError.invalidArgument("timeout must be positive") }
+        return CallOptions(timeout: timeout ?? options.timeout, retries: retries,
+                           gracefulCancel: graceful, reportsIndex: reportsIndex)
+    }
+}
+
+/// Runs `body` with a new pool, then shuts the pool down whatever happens, as Python's
+/// `with Pool() as p:` does: after `body` returns, submitted work finishes (``ProcessPool/close()``
+/// and ``ProcessPool/join()``); if it throws or is cancelled, the pool is terminated.
+public func withProcessPool<Result>(
+    workers: Int? = nil,
+    options: ProcessPool.Options = .init(),
+    _ body: (ProcessPool) async throws -> Result
+) async throws -> Result {
+    let pool = try ProcessPool(workers: workers, options: options)
+    let result: Result
+    do {
+        result = try await body(pool)
+    } catch {
+        await pool.terminate()
+        throw error
+    }
+    try? pool.close()
+    try await pool.join()
+    return result
+}

@@ -1,0 +1,182 @@
+import DequeModule
+import Synchronization
+
+/// The outputs of ``ProcessPool/imap(_:_:chunkSize:timeout:retries:)`` (in input order) or
+/// ``ProcessPool/imapUnordered(_:_:chunkSize:timeout:retries:)`` (as they complete), while the
+/// input is still being read.
+///
+/// Memory stays bounded: the input is read only as far as the consumer keeps up (plus a window
+/// that keeps every worker busy). Iteration throws the first ``JobFailure``, which ends the
+/// stream; leaving the loop early, or cancelling its task, stops the remaining work.
+public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
+    public typealias Failure = any Error
+
+    let start: @Sendable () -> StreamState<Element>
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(state: start())
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let state: StreamState<Element>
+
+        public mutating func next() async throws -> Element? {
+            try await state.next()
+        }
+    }
+}
+
+/// The consumer's side of a stream: reorders (for `imap`), decodes, and reports consumption
+/// for backpressure. Used by one iterator at a time.
+final class StreamState<Element: Sendable>: @unchecked Sendable {
+    // @unchecked: an iterator is used by one task at a time (AsyncIteratorProtocol's contract);
+    // the mutable buffers are touched only from `next()`.
+
+    private let pool: ProcessPool
+    private let callID: UInt64
+    private let sink: ResultSink
+    private let ordered: Bool
+    private let decode: (ResultPiece) -> [Result<Element, JobFailure>]
+    private let feeder: Task<Void, Never>
+    private var ready = Deque<Result<Element, JobFailure>>()
+    private var waitingPieces: [Int: [Result<Element, JobFailure>]] = [:]
+    private var nextIndex = 0
+    private var unreportedConsumption = 0
+    private var finished = false
+
+    init(pool: ProcessPool, callID: UInt64, sink: ResultSink, ordered: Bool,
+         decode: @escaping (ResultPiece) -> [Result<Element, JobFailure>], feeder: Task<Void, Never>) {
+        self.pool = pool
+        self.callID = callID
+        self.sink = sink
+        self.ordered = ordered
+        self.decode = decode
+        self.feeder = feeder
+    }
+
+    deinit {
+        // The loop ended early (break, throw): stop the feeder and the call's remaining work.
+        feeder.cancel()
+        if !finished { pool.cancel(callID: callID, graceful: false) }
+    }
+
+    func next() async throws -> Element? {
+        while true {
+            if let item = ready.popFirst() {
+                unreportedConsumption += 1
+                if unreportedConsumption >= 16 || ready.isEmpty { reportConsumption() }
+                switch item {
+                case let .success(value):
+                    return value
+                case let .failure(failure):
+                    finish(cancelRest: true)
+                    throw failure
+                }
+            }
+            if finished { return nil }
+            reportConsumption()
+            let pieces: [ResultPiece]?
+            do {
+                pieces = try await withTaskCancellationHandler {
+                    try await sink.nextPieces()
+                } onCancel: { [pool, callID] in
+                    pool.cancel(callID: callID, graceful: false)
+                }
+            } catch {
+                finish(cancelRest: true)
+                throw error
+            }
+            guard let pieces else {
+                finish(cancelRest: false)
+                return nil
+            }
+            place(pieces)
+        }
+    }
+
+    private func place(_ pieces: [ResultPiece]) {
+        if !ordered {
+            for piece in pieces { ready.append(contentsOf: decode(piece)) }
+            return
+        }
+        for piece in pieces { waitingPieces[piece.firstIndex] = decode(piece) }
+        while let items = waitingPieces.removeValue(forKey: nextIndex) {
+            nextIndex += items.count
+            ready.append(contentsOf: items)
+        }
+    }
+
+    private func reportConsumption() {
+        guard unreportedConsumption > 0 else { return }
+        sink.consumed(unreportedConsumption)
+        unreportedConsumption = 0
+    }
+
+    private func finish(cancelRest: Bool) {
+        guard !finished else { return }
+        finished = true
+        ready.removeAll()
+        feeder.cancel()
+        if cancelRest { pool.cancel(callID: callID, graceful: false) }
+    }
+}
+
+extension ProcessPool {
+    /// Runs `job` on each input as it is read, and yields the outputs in input order (Python's
+    /// `Pool.imap`). `inputs` may be endless; it is read only as fast as results are consumed.
+    public func imap<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: true)
+    }
+
+    /// Runs `job` on each input and yields the outputs as they complete (Python's
+    /// `Pool.imap_unordered`).
+    public func imapUnordered<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: false)
+    }
+
+    /// ``imap(_:_:chunkSize:timeout:retries:)`` over an asynchronous input (a channel of URLs,
+    /// lines of a file): each chunk is sent as soon as it is read.
+    public func imap<J: Job, S: AsyncSequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: true)
+    }
+
+    /// ``imapUnordered(_:_:chunkSize:timeout:retries:)`` over an asynchronous input.
+    public func imapUnordered<J: Job, S: AsyncSequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: false)
+    }
+
+    /// Items that may be submitted but not yet consumed: enough to keep every worker's
+    /// pipeline full, not so many that a slow consumer makes the pool buffer everything.
+    func streamWindow(chunkSize: Int) -> Int {
+        max(chunkSize * workerCount * 64, 1024)
+    }
+
+    static let streamBufferedBytesLimit = 64 << 20
+
+    private func stream<J: Job, F: InputFeed>(
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool
+    ) throws -> ResultStream<J.Output> where F.Element == J.Input {
+        try ensureOpen()
+        guard chunkSize >= 1 else { throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)") }
+        let encodedJob = try EncodedJob(job)
+        let options = try callOptions(timeout: timeout, retries: retries, graceful: false, reportsIndex: true)
+        let jobType = encodedJob.displayName
+        return ResultStream { [self] in
+            let callID = nextCallID()
+            let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
+            let feeder = Task { [self] in
+                await feed.feed(pool: self, callID: callID, sink: sink, chunkSize: chunkSize, jobType: jobType)
+            }
+            return StreamState(pool: self, callID: callID, sink: sink, ordered: ordered,
+                               decode: { PieceDecoding.results($0, jobType: jobType) }, feeder: feeder)
+        }
+    }
+}

@@ -1,0 +1,433 @@
+import CMultiprocessing
+import DequeModule
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pool's supervisor: the one owner of its workers, calls and queues, living on the reactor
+/// thread (as CPython's process pool has one manager thread that owns all state). The public
+/// ``ProcessPool`` posts to it; it answers through each call's ``ResultSink``.
+final class PoolCore: @unchecked Sendable {
+    // @unchecked: every stored property is used only on the reactor thread; the public side
+    // reaches this object only through `reactor.execute`.
+
+    enum State { case running, closing, terminating, broken(String) }
+
+    let reactor: Reactor
+    let configuration: PoolConfiguration
+    private(set) var state = State.running
+    var slots: [WorkerSlot] = []
+    var calls: [UInt64: CallState] = [:]
+    /// Calls with pending tasks, served round-robin.
+    var readyCalls = Deque<UInt64>()
+    var jobs = JobTable()
+    private var nextTaskID: UInt64 = 1
+    private(set) var initializerJobID: UInt32?
+    private var consecutiveStartupFailures = 0
+    private var recentCrashes = Deque<UInt64>()
+    private var respawnsScheduled = 0
+    private var timeoutTimer: UInt64?
+    private var joinWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Workers started over the pool's life (replacements included), for statistics.
+    private(set) var workersStarted = 0
+
+    static let logger = Logger(label: "swift-multiprocessing.pool")
+
+    init(reactor: Reactor, configuration: PoolConfiguration) {
+        self.reactor = reactor
+        self.configuration = configuration
+    }
+
+    // MARK: Lifecycle
+
+    func start() {
+        reactor.assertInLoop()
+        if let initializer = configuration.initializer {
+            initializerJobID = jobs.acquire(typeName: initializer.typeName, blob: initializer.blob)
+        }
+        for _ in 0..<configuration.workers { spawnWorker() }
+    }
+
+    private var isAcceptingWork: Bool {
+        if case .running = state { return true }
+        if case .closing = state { return true }
+        return false
+    }
+
+    private var liveWorkerTarget: Int {
+        switch state {
+        case .running: return configuration.workers
+        case .closing: return calls.isEmpty ? 0 : configuration.workers
+        case .terminating, .broken: return 0
+        }
+    }
+
+    func spawnWorker() {
+        do {
+            let spawned = try WorkerSpawner.spawn(configuration.launch)
+            let connection = WorkerConnection(spawned: spawned, reactor: reactor,
+                                              maxFrameSize: configuration.launch.maxFrameSize)
+            connection.delegate = self
+            let slot = WorkerSlot(connection: connection)
+            slots.append(slot)
+            workersStarted += 1
+            connection.activate()
+        } catch {
+            Self.logger.error("cannot start a worker: \(error)")
+            startupFailed("\(error)", stderr: [])
+        }
+    }
+
+    /// Graceful: queued work finishes, then the workers exit.
+    func close() {
+        guard case .running = state else { return }
+        state = .closing
+        retireIdleWorkersIfDone()
+        resolveJoinersIfDone()
+    }
+
+    /// Now: pending and running work fails with `poolTerminated`, workers are killed.
+    func terminate() {
+        switch state {
+        case .terminating: return
+        default: break
+        }
+        state = .terminating
+        for call in calls.values where !call.ended {
+            endCall(call, error: JobFailure(reason: .poolTerminated, jobType: call.jobType))
+        }
+        for slot in slots { kill(slot, reason: .terminate, grace: nil) }
+        resolveJoinersIfDone()
+    }
+
+    func onAllWorkersExited(_ continuation: CheckedContinuation<Void, Never>) {
+        joinWaiters.append(continuation)
+        resolveJoinersIfDone()
+    }
+
+    func resolveJoinersIfDone() {
+        let done: Bool
+        switch state {
+        case .running: done = false
+        case .closing: done = slots.isEmpty && calls.isEmpty
+        case .terminating, .broken: done = slots.isEmpty
+        }
+        guard done else { return }
+        let waiters = joinWaiters
+        joinWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Calls
+
+    /// Registers a call; its chunks follow with ``submit(callID:chunks:inputFinished:)``.
+    func open(_ call: CallState) {
+        if case let .broken(why) = state {
+            call.ended = true
+            call.sink.fail(JobFailure(reason: .workerStartFailed(why), jobType: call.jobType))
+            releaseJob(call.jobID)
+            return
+        }
+        guard isAcceptingWork else {
+            call.ended = true
+            call.sink.fail(JobFailure(reason: .poolTerminated, jobType: call.jobType))
+            releaseJob(call.jobID)
+            return
+        }
+        calls[call.id] = call
+    }
+
+    func submit(callID: UInt64, chunks: [Chunk], inputFinished: Bool) {
+        guard let call = calls[callID], !call.ended else { return }
+        for chunk in chunks {
+            call.pending.append(TaskSpec(callID: callID, chunk: chunk, range: 0..<chunk.count))
+        }
+        if inputFinished { call.inputFinished = true }
+        if !chunks.isEmpty { markReady(call) }
+        if call.isComplete { completeCall(call) }
+        dispatch()
+    }
+
+    func cancel(callID: UInt64, graceful: Bool) {
+        guard let call = calls[callID], !call.ended else { return }
+        endCall(call, error: CancellationError())
+        for slot in slots {
+            let mine = slot.inFlight.filter { $0.spec.callID == callID }
+            guard !mine.isEmpty else { continue }
+            if !graceful, slot.inFlight.first?.spec.callID == callID {
+                kill(slot, reason: .cancelled(callID: callID), grace: nil)
+            } else {
+                let queued = mine.map(\.taskID).filter { $0 != slot.inFlight.first?.taskID }
+                if !queued.isEmpty { slot.connection.send(.cancel, TaskListMessage(taskIDs: queued).encode()) }
+            }
+        }
+        if call.isComplete { completeCall(call) }
+    }
+
+    /// Stops a call's queued work and tells its caller why; tasks in flight are left to finish
+    /// or be killed by the caller of this.
+    func endCall(_ call: CallState, error: any Error) {
+        guard !call.ended else { return }
+        call.ended = true
+        call.pending.removeAll()
+        call.sink.fail(error)
+        if call.isComplete { completeCall(call) }
+    }
+
+    func completeCall(_ call: CallState) {
+        guard calls.removeValue(forKey: call.id) != nil else { return }
+        releaseJob(call.jobID)
+        retireIdleWorkersIfDone()
+        resolveJoinersIfDone()
+    }
+
+    private func releaseJob(_ id: UInt32) {
+        for evicted in jobs.release(id) {
+            var body = ByteWriter(capacity: 4)
+            body.write(evicted)
+            for slot in slots where slot.knownJobs.remove(evicted) != nil {
+                slot.connection.send(.forgetJob, body.finish())
+            }
+        }
+    }
+
+    func markReady(_ call: CallState) {
+        if !readyCalls.contains(call.id) { readyCalls.append(call.id) }
+    }
+
+    // MARK: Dispatch
+
+    /// Hands pending tasks to workers with room, calls served in turn.
+    func dispatch() {
+        guard isAcceptingWork else { return }
+        var rounds = readyCalls.count
+        while rounds > 0, let callID = readyCalls.popFirst() {
+            rounds -= 1
+            guard let call = calls[callID], !call.ended, let next = call.pending.first else { continue }
+            let depth = call.pipelineDepth(taskItems: next.range.count)
+            guard let slot = leastLoadedReadySlot(below: depth) else {
+                readyCalls.prepend(callID)
+                return
+            }
+            let spec = call.pending.removeFirst()
+            call.inFlight += 1
+            send(spec, call: call, to: slot)
+            if !call.pending.isEmpty {
+                readyCalls.append(callID)
+                rounds += 1
+            }
+        }
+        if readyCalls.isEmpty { stealForIdleWorkers() }
+        scheduleTimeoutCheck()
+    }
+
+    /// With nothing left to hand out, an idle worker takes tasks that wait behind a slow one
+    /// on another worker: that worker is asked to give back the back half of its queue, and
+    /// what it gives back (`dropped`) is queued again. Without this, pipelining would leave
+    /// items waiting behind a slow item while a worker idles.
+    private func stealForIdleWorkers() {
+        let idle = slots.filter { $0.phase == .ready && $0.inFlight.isEmpty }.count
+        guard idle > 0 else { return }
+        for _ in 0..<idle {
+            func stealable(_ slot: WorkerSlot) -> [Int] {
+                slot.inFlight.indices.dropFirst().filter { !slot.inFlight[$0].stealRequested }
+            }
+            guard let victim = slots.max(by: { stealable($0).count < stealable($1).count }) else { return }
+            let candidates = stealable(victim)
+            guard !candidates.isEmpty else { return }
+            let taken = candidates.suffix(max(1, candidates.count / 2))
+            for index in taken { victim.inFlight[index].stealRequested = true }
+            victim.connection.send(.cancel, TaskListMessage(taskIDs: taken.map { victim.inFlight[$0].taskID }).encode())
+        }
+    }
+
+    private func leastLoadedReadySlot(below depth: Int) -> WorkerSlot? {
+        var best: WorkerSlot?
+        for slot in slots where slot.phase == .ready && slot.inFlight.count < depth {
+            if best == nil || slot.inFlight.count < best!.inFlight.count { best = slot }
+        }
+        return best
+    }
+
+    func allocateTaskID() -> UInt64 {
+        defer { nextTaskID += 1 }
+        return nextTaskID
+    }
+
+    private func send(_ spec: TaskSpec, call: CallState, to slot: WorkerSlot) {
+        let taskID = allocateTaskID()
+        defineJobIfNeeded(call.jobID, on: slot)
+        switch call.kind {
+        case .chunks:
+            let message = RunChunkMessage(taskID: taskID, jobID: call.jobID, start: UInt32(spec.range.lowerBound),
+                                          end: UInt32(spec.range.upperBound), inputs: spec.chunk.inputs)
+            slot.connection.send(.runChunk, message.encodeFixedPart(), spec.chunk.inputs)
+        case .target:
+            slot.connection.send(.runTarget, RunTargetMessage(taskID: taskID, jobID: call.jobID, exitAfter: false).encode())
+        }
+        slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec))
+    }
+
+    private func defineJobIfNeeded(_ jobID: UInt32, on slot: WorkerSlot) {
+        guard !slot.knownJobs.contains(jobID), let definition = jobs.definition(jobID) else { return }
+        slot.knownJobs.insert(jobID)
+        slot.connection.send(.defineJob, definition.encode())
+    }
+
+    /// Puts unfinished items back at the front of their call's queue.
+    func requeue(_ spec: TaskSpec, range: Range<Int>) {
+        guard !range.isEmpty, let call = calls[spec.callID], !call.ended else { return }
+        var copy = spec
+        copy.range = range
+        call.pending.prepend(copy)
+        markReady(call)
+    }
+
+    // MARK: Recycling and shutdown of workers
+
+    func kill(_ slot: WorkerSlot, reason: KillReason, grace: Duration?) {
+        guard slot.connection.isAlive else { return }
+        if slot.killReason == nil { slot.killReason = reason }
+        slot.phase = .exiting
+        if let grace {
+            slot.connection.terminate(grace: grace)
+        } else {
+            slot.connection.kill(SIGKILL)
+        }
+    }
+
+    /// After a task: retire a worker that reached its task limit or memory bound.
+    func recycleIfNeeded(_ slot: WorkerSlot) {
+        guard slot.phase == .ready else { return }
+        var retire = false
+        if let limit = configuration.maxTasksPerWorker, slot.tasksDone >= limit { retire = true }
+        if let bound = configuration.recycleAboveResidentBytes,
+           let status = slot.connection.status(), status.residentBytes > UInt64(bound) {
+            retire = true
+        }
+        guard retire else { return }
+        slot.phase = .retiring
+        // The replacement starts now, so the pool keeps its width.
+        spawnWorker()
+        shutDownIfIdle(slot)
+    }
+
+    private func shutDownIfIdle(_ slot: WorkerSlot) {
+        guard slot.inFlight.isEmpty, slot.phase == .retiring else { return }
+        slot.phase = .exiting
+        if slot.killReason == nil { slot.killReason = .recycle }
+        slot.connection.send(.shutdown)
+    }
+
+    func retireIdleWorkersIfDone() {
+        for slot in slots where slot.phase == .retiring { shutDownIfIdle(slot) }
+        guard case .closing = state, calls.isEmpty else { return }
+        // A worker still starting is retired once it is ready (see becomeReady).
+        for slot in slots where slot.inFlight.isEmpty && slot.phase == .ready {
+            slot.phase = .retiring
+            shutDownIfIdle(slot)
+        }
+    }
+
+    // MARK: Start-up failures and crash loops
+
+    /// A worker died or was refused before it became ready.
+    func startupFailed(_ why: String, stderr: [String]) {
+        consecutiveStartupFailures += 1
+        guard consecutiveStartupFailures >= configuration.startupFailureLimit else { return }
+        var text = "workers keep dying at start-up (\(consecutiveStartupFailures) in a row): \(why)"
+        if !stderr.isEmpty { text += "; stderr: " + stderr.suffix(5).joined(separator: " | ") }
+        Self.logger.error("\(text)")
+        state = .broken(text)
+        for call in calls.values where !call.ended {
+            endCall(call, error: JobFailure(reason: .workerStartFailed(text), jobType: call.jobType))
+        }
+        for slot in slots { kill(slot, reason: .startupFailure(why), grace: nil) }
+        resolveJoinersIfDone()
+    }
+
+    /// Starts replacements for dead workers, slower while workers keep crashing.
+    func replaceWorkers() {
+        let missing = liveWorkerTarget - slots.filter { $0.phase != .exiting && $0.phase != .retiring }.count - respawnsScheduled
+        guard missing > 0 else { return }
+        let now = cmp_monotonic_ns()
+        while let first = recentCrashes.first, now &- first > 1_000_000_000 { recentCrashes.removeFirst() }
+        let delay = respawnDelay()
+        for _ in 0..<missing {
+            if delay == .zero {
+                spawnWorker()
+            } else {
+                respawnsScheduled += 1
+                reactor.schedule(after: delay) { [self] in
+                    respawnsScheduled -= 1
+                    if slots.count < liveWorkerTarget { spawnWorker() }
+                    dispatch()
+                }
+            }
+        }
+    }
+
+    private func respawnDelay() -> Duration {
+        if consecutiveStartupFailures > 0 {
+            return .milliseconds(min(1000, 10 << min(consecutiveStartupFailures, 7)))
+        }
+        let excess = recentCrashes.count - 4 * configuration.workers
+        guard excess > 0 else { return .zero }
+        return .milliseconds(min(500, 5 * excess))
+    }
+
+    func noteCrash() {
+        recentCrashes.append(cmp_monotonic_ns())
+    }
+
+    func noteStartedUp() {
+        consecutiveStartupFailures = 0
+    }
+
+    // MARK: Timeouts
+
+    private var shortestTimeout: Duration? {
+        var shortest: Duration?
+        for slot in slots {
+            for task in slot.inFlight {
+                guard let call = calls[task.spec.callID], let timeout = call.options.timeout else { continue }
+                if shortest == nil || timeout < shortest! { shortest = timeout }
+            }
+        }
+        return shortest
+    }
+
+    func scheduleTimeoutCheck() {
+        guard timeoutTimer == nil, let shortest = shortestTimeout else { return }
+        let tick = min(max(shortest / 10, .milliseconds(5)), .milliseconds(100))
+        timeoutTimer = reactor.schedule(after: tick) { [self] in
+            timeoutTimer = nil
+            checkTimeouts()
+            scheduleTimeoutCheck()
+        }
+    }
+
+    /// Kills the worker of any item that has run past its call's timeout. The item's start is
+    /// the first time the parent saw it running, so an item may run up to one tick too long.
+    private func checkTimeouts() {
+        let now = cmp_monotonic_ns()
+        for slot in slots where slot.killReason == nil && !slot.inFlight.isEmpty {
+            guard let status = slot.connection.status(), status.running,
+                  let task = slot.inFlight.first(where: { StatusPage.tag($0.taskID) == status.taskTag }),
+                  let call = calls[task.spec.callID], let timeout = call.options.timeout else {
+                slot.observed = nil
+                continue
+            }
+            guard let observed = slot.observed, observed.current == status.current else {
+                slot.observed = (status.current, now)
+                continue
+            }
+            if now &- observed.since >= UInt64(timeout.nanoseconds) {
+                kill(slot, reason: .timeout(taskID: task.taskID, offset: Int(status.itemOffset), limit: timeout),
+                     grace: configuration.killGrace)
+            }
+        }
+    }
+}
+

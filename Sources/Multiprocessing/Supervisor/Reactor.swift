@@ -1,0 +1,219 @@
+import CMultiprocessing
+import HeapModule
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one thread that owns every worker of the program: it spawns them, moves their bytes,
+/// reaps them and keeps their timers. Pools and processes post work to it with ``execute(_:)``;
+/// everything they keep about their workers is touched only on this thread.
+///
+/// It spawns from a thread that never exits because `PR_SET_PDEATHSIG` fires when the *thread*
+/// that spawned a child exits, not the process.
+final class Reactor: @unchecked Sendable {
+    // @unchecked: `mailbox` and `sleeping` are synchronized; every other stored property is
+    // read and written only on the reactor's own thread (checked by `assertInLoop`).
+
+    static let shared = Reactor()
+
+    typealias IOHandler = (_ events: UInt32) -> Void
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let mailbox = Mutex<[@Sendable () -> Void]>([])
+    private let sleeping = Atomic<Bool>(false)
+    private let loopThread = Mutex<pthread_t?>(nil)
+
+    private var handlers: [UInt64: IOHandler] = [:]
+    private var nextToken: UInt64 = 1
+    private var timers = Heap<TimerEntry>()
+    private var cancelledTimers = Set<UInt64>()
+    private var nextTimerID: UInt64 = 1
+    private var endOfIteration: [() -> Void] = []
+
+    private static let wakeToken: UInt64 = 0
+
+    private init() {
+        epollFD = cmp_epoll_create()
+        wakeFD = cmp_eventfd()
+        precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd: errno \(errno)")
+        _ = cmp_epoll_add(epollFD, wakeFD, CMP_EPOLLIN, Self.wakeToken)
+        startThread()
+    }
+
+    private func startThread() {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&thread, nil, { context in
+            let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+            reactor.run()
+            return nil
+        }, context)
+        precondition(result == 0, "cannot start the reactor thread: \(result)")
+        loopThread.withLock { $0 = thread }
+    }
+
+    /// Runs `work` on the reactor thread, soon. Safe from any thread.
+    func execute(_ work: @escaping @Sendable () -> Void) {
+        mailbox.withLock { $0.append(work) }
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    var isInLoop: Bool {
+        guard let thread = loopThread.withLock({ $0 }) else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    func assertInLoop(file: StaticString = #fileID, line: UInt = #line) {
+        assert(isInLoop, "reactor state touched off the reactor thread", file: file, line: line)
+    }
+
+    // MARK: Registration (reactor thread only)
+
+    /// Watches `fd` for `events`; returns the token that names the registration.
+    func register(fd: Int32, events: UInt32, _ handler: @escaping IOHandler) -> UInt64? {
+        assertInLoop()
+        let token = nextToken
+        nextToken += 1
+        guard cmp_epoll_add(epollFD, fd, events, token) == 0 else { return nil }
+        handlers[token] = handler
+        return token
+    }
+
+    func modify(fd: Int32, token: UInt64, events: UInt32) {
+        assertInLoop()
+        _ = cmp_epoll_modify(epollFD, fd, events, token)
+    }
+
+    func unregister(fd: Int32, token: UInt64) {
+        assertInLoop()
+        _ = cmp_epoll_remove(epollFD, fd)
+        handlers[token] = nil
+    }
+
+    /// Runs `body` once this round of events is handled: where writes are flushed, so that all
+    /// the frames one round produces for a worker leave in one system call.
+    func atEndOfIteration(_ body: @escaping () -> Void) {
+        assertInLoop()
+        endOfIteration.append(body)
+    }
+
+    // MARK: Timers (reactor thread only)
+
+    struct TimerEntry: Comparable {
+        var deadline: UInt64
+        var id: UInt64
+        var body: () -> Void
+        static func < (a: TimerEntry, b: TimerEntry) -> Bool { (a.deadline, a.id) < (b.deadline, b.id) }
+        static func == (a: TimerEntry, b: TimerEntry) -> Bool { a.id == b.id }
+    }
+
+    /// Runs `body` on the reactor thread after `delay`; returns an id for ``cancelTimer(_:)``.
+    @discardableResult
+    func schedule(after delay: Duration, _ body: @escaping () -> Void) -> UInt64 {
+        assertInLoop()
+        let id = nextTimerID
+        nextTimerID += 1
+        let deadline = cmp_monotonic_ns() &+ UInt64(max(0, delay.nanoseconds))
+        timers.insert(TimerEntry(deadline: deadline, id: id, body: body))
+        return id
+    }
+
+    func cancelTimer(_ id: UInt64) {
+        assertInLoop()
+        cancelledTimers.insert(id)
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        let capacity = 64
+        var tokens = [UInt64](repeating: 0, count: capacity)
+        var events = [UInt32](repeating: 0, count: capacity)
+        while true {
+            let timeout = nextTimeoutMilliseconds()
+            var count: Int32
+            if timeout != 0 {
+                sleeping.store(true, ordering: .sequentiallyConsistent)
+                let pending = mailbox.withLock { !$0.isEmpty }
+                if pending {
+                    sleeping.store(false, ordering: .sequentiallyConsistent)
+                    count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), 0)
+                } else {
+                    count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), timeout)
+                    sleeping.store(false, ordering: .sequentiallyConsistent)
+                }
+            } else {
+                count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), 0)
+            }
+            if count > 0 {
+                for index in 0..<Int(count) {
+                    let token = tokens[index]
+                    if token == Self.wakeToken {
+                        var value: UInt64 = 0
+                        _ = Glibc.read(wakeFD, &value, 8)
+                    } else if let handler = handlers[token] {
+                        handler(events[index])
+                    }
+                }
+            }
+            runMailbox()
+            runDueTimers()
+            runEndOfIteration()
+        }
+    }
+
+    private func runMailbox() {
+        // Work posted while running the batch runs in the next round, after this round's flush.
+        let batch = mailbox.withLock { work -> [@Sendable () -> Void] in
+            let taken = work
+            work.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for work in batch { work() }
+    }
+
+    private func runDueTimers() {
+        let now = cmp_monotonic_ns()
+        while let first = timers.min, first.deadline <= now {
+            let entry = timers.removeMin()
+            if cancelledTimers.remove(entry.id) == nil {
+                entry.body()
+            }
+        }
+    }
+
+    private func runEndOfIteration() {
+        while !endOfIteration.isEmpty {
+            let hooks = endOfIteration
+            endOfIteration.removeAll()
+            for hook in hooks { hook() }
+        }
+    }
+
+    private func nextTimeoutMilliseconds() -> Int32 {
+        if !endOfIteration.isEmpty { return 0 }
+        while let first = timers.min, cancelledTimers.contains(first.id) {
+            cancelledTimers.remove(timers.removeMin().id)
+        }
+        guard let first = timers.min else { return -1 }
+        let now = cmp_monotonic_ns()
+        guard first.deadline > now else { return 0 }
+        let milliseconds = (first.deadline - now + 999_999) / 1_000_000
+        return Int32(min(milliseconds, 60_000))
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return product.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+}

@@ -1,0 +1,95 @@
+import CMultiprocessing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to start workers: the arguments and environment they get, and their limits.
+struct WorkerLaunchConfiguration: Sendable {
+    var memoryLimitBytes: Int = 0
+    var reportsResidentMemory = false
+    /// Keep Swift's crash backtracer on in workers (slow, verbose); off unless asked for.
+    var backtraces = false
+    var maxFrameSize = Frame.defaultMaxSize
+}
+
+/// The parent's descriptors for a freshly started worker.
+struct SpawnedWorker {
+    var pid: pid_t
+    var channel: Int32
+    var stderr: Int32
+    var pidfd: Int32
+    var page: StatusPage?
+}
+
+enum WorkerSpawner {
+    /// Starts this executable again as a worker. Call it on the reactor thread (see ``Reactor``).
+    static func spawn(_ configuration: WorkerLaunchConfiguration) throws(ProcessPoolError) -> SpawnedWorker {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw .spawnFailed("socketpair: \(errnoText())")
+        }
+        var errPipe: [Int32] = [-1, -1]
+        guard cmp_pipe_cloexec(&errPipe) == 0 else {
+            let text = errnoText()
+            close(pair[0]); close(pair[1])
+            throw .spawnFailed("pipe: \(text)")
+        }
+        let memfd = cmp_memfd_create("swift-multiprocessing-status")
+        var page: StatusPage?
+        if memfd >= 0, ftruncate(memfd, off_t(StatusPage.size)) == 0 {
+            page = StatusPage(mapping: memfd)
+        }
+        defer {
+            close(pair[1]); close(errPipe[1])
+            if memfd >= 0 { close(memfd) }
+        }
+
+        let marker = WorkerMarker(parentPID: getpid(), reportsResidentMemory: configuration.reportsResidentMemory,
+                                  memoryLimitBytes: configuration.memoryLimitBytes)
+        var pid: pid_t = 0
+        let result = withCStrings(CommandLine.arguments) { argv in
+            withCStrings(environment(marker: marker, configuration: configuration)) { envp in
+                cmp_spawn_worker("/proc/self/exe", argv, envp, pair[1], page == nil ? -1 : memfd, errPipe[1], &pid)
+            }
+        }
+        guard result == 0 else {
+            close(pair[0]); close(errPipe[0]); page?.unmap()
+            throw .spawnFailed("posix_spawn: \(String(cString: strerror(result)))")
+        }
+        _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(errPipe[0], F_SETFL, fcntl(errPipe[0], F_GETFL) | O_NONBLOCK)
+        let pidfd = cmp_pidfd_open(pid)
+        if pidfd >= 0 { _ = fcntl(pidfd, F_SETFD, FD_CLOEXEC) }
+        return SpawnedWorker(pid: pid, channel: pair[0], stderr: errPipe[0], pidfd: pidfd, page: page)
+    }
+
+    private static func environment(marker: WorkerMarker, configuration: WorkerLaunchConfiguration) -> [String] {
+        var entries: [String] = []
+        var hasBacktraceSetting = false
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if !text.hasPrefix(WorkerMarker.variable + "=") {
+                entries.append(text)
+                if text.hasPrefix("SWIFT_BACKTRACE=") { hasBacktraceSetting = true }
+            }
+            pointer += 1
+        }
+        entries.append("\(WorkerMarker.variable)=\(marker.encoded)")
+        if !hasBacktraceSetting && !configuration.backtraces {
+            // The backtracer makes a crash take seconds and bury the trap message.
+            entries.append("SWIFT_BACKTRACE=enable=no")
+        }
+        return entries
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+func errnoText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}

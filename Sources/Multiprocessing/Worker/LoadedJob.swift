@@ -1,0 +1,192 @@
+/// A job type found and decoded in a worker, ready to run tasks.
+protocol LoadedJob {
+    func runChunk(_ message: RunChunkMessage, loop: WorkerLoop) async
+    /// Runs a target; returns whether it succeeded (a single process's exit status).
+    func runTarget(taskID: UInt64, loop: WorkerLoop) async -> Bool
+}
+
+enum JobLoader {
+    /// Finds the type named in `message` and decodes the job value, or says why it cannot.
+    static func load(_ message: DefineJobMessage) -> Result<any LoadedJob, ItemFailureRecord> {
+        func failure(_ kind: ItemFailureRecord.Kind, _ text: String) -> Result<any LoadedJob, ItemFailureRecord> {
+            .failure(ItemFailureRecord(offset: 0, kind: kind, typeName: message.typeName, message: text))
+        }
+        guard let type = JobTypeName.resolve(message.typeName) else {
+            return failure(.unknownJobType, "no type named \(message.typeName) in this executable")
+        }
+        do {
+            if let jobType = type as? any Job.Type {
+                return .success(try loadJob(jobType, message.blob))
+            }
+            if let targetType = type as? any ProcessTarget.Type {
+                return .success(try loadTarget(targetType, message.blob))
+            }
+        } catch {
+            return failure(.jobNotDecodable, "cannot decode \(String(reflecting: type)): \(error)")
+        }
+        return failure(.unknownJobType, "\(String(reflecting: type)) is neither a Job nor a ProcessTarget")
+    }
+
+    private static func loadJob<J: Job>(_: J.Type, _ blob: [UInt8]) throws -> any LoadedJob {
+        LoadedChunkJob(job: try BinaryDecoder().decode(J.self, from: blob))
+    }
+
+    private static func loadTarget<T: ProcessTarget>(_: T.Type, _ blob: [UInt8]) throws -> any LoadedJob {
+        LoadedTarget(target: try BinaryDecoder().decode(T.self, from: blob))
+    }
+}
+
+/// The error's type and description, as the parent will show them.
+func describeThrown(_ error: any Error) -> (type: String, message: String) {
+    (String(reflecting: type(of: error)), String(describing: error))
+}
+
+struct LoadedChunkJob<J: Job>: LoadedJob {
+    let job: J
+
+    func runChunk(_ message: RunChunkMessage, loop: WorkerLoop) async {
+        let taskID = message.taskID
+        let start = Int(message.start), end = Int(message.end)
+        loop.page?.beginTask(taskID: taskID, offset: message.start)
+        let inputs: [J.Input]
+        do {
+            var reader = message.inputs.reader()
+            inputs = try BinaryDecoder().decode([J.Input].self, from: &reader)
+            guard reader.isAtEnd else { throw WireError.malformed("\(reader.remaining) bytes after the inputs") }
+            guard end <= inputs.count else {
+                throw WireError.malformed("items \(start)..<\(end) of a chunk of \(inputs.count)")
+            }
+        } catch {
+            loop.failAll(taskID: taskID, start: message.start, end: message.end,
+                         kind: .inputNotDecodable, error: error)
+            return
+        }
+
+        var piece = PieceBuilder<J.Output>(taskID: taskID, start: start)
+        var clock = PartialResultClock()
+        for index in start..<end {
+            loop.page?.beginItem(taskID: taskID, offset: UInt32(index))
+            do {
+                piece.outputs.append(try await job.run(inputs[index]))
+            } catch {
+                let (type, text) = describeThrown(error)
+                piece.failures.append(ItemFailureRecord(offset: UInt32(index), kind: .threw, typeName: type, message: text))
+            }
+            piece.count += 1
+            if index + 1 < end, clock.partialDue() {
+                loop.emit(piece.take(final: false))
+            }
+        }
+        loop.emit(piece.take(final: true))
+    }
+
+    func runTarget(taskID: UInt64, loop: WorkerLoop) async -> Bool {
+        loop.failAll(taskID: taskID, start: 0, end: 1, kind: .jobNotDecodable,
+                     error: WireError.malformed("\(J.self) is a Job: it runs on inputs, not as a target"))
+        return false
+    }
+}
+
+struct LoadedTarget<T: ProcessTarget>: LoadedJob {
+    let target: T
+
+    func runChunk(_ message: RunChunkMessage, loop: WorkerLoop) async {
+        loop.failAll(taskID: message.taskID, start: message.start, end: message.end, kind: .jobNotDecodable,
+                     error: WireError.malformed("\(T.self) is a ProcessTarget: it takes no inputs"))
+    }
+
+    func runTarget(taskID: UInt64, loop: WorkerLoop) async -> Bool {
+        loop.page?.beginTask(taskID: taskID, offset: 0)
+        let started = ContinuousClock.now
+        var failures: [ItemFailureRecord] = []
+        var outputs: [UInt8] = []
+        do {
+            let output = try await target.run()
+            do {
+                outputs = try TargetOutputCoding.encode(output)
+            } catch {
+                failures.append(ItemFailureRecord(offset: 0, kind: .outputNotEncodable,
+                                                  typeName: describeThrown(error).type, message: "\(error)"))
+            }
+        } catch {
+            let (type, text) = describeThrown(error)
+            failures.append(ItemFailureRecord(offset: 0, kind: .threw, typeName: type, message: text))
+        }
+        let elapsed = UInt64(max(0, (ContinuousClock.now - started).nanoseconds))
+        loop.emit(ResultsMessage(taskID: taskID, start: 0, count: 1, final: true, elapsedNanos: elapsed,
+                                 failures: failures, outputs: Payload(outputs)))
+        return failures.isEmpty
+    }
+}
+
+/// The outcomes of consecutive items of a task, not yet sent.
+struct PieceBuilder<Output: Encodable> {
+    let taskID: UInt64
+    var start: Int
+    var count = 0
+    var outputs: [Output] = []
+    var failures: [ItemFailureRecord] = []
+    private var startedAt = ContinuousClock.now
+
+    init(taskID: UInt64, start: Int) {
+        self.taskID = taskID
+        self.start = start
+    }
+
+    /// The results message for the items so far; the builder continues after them.
+    mutating func take(final: Bool) -> ResultsMessage {
+        let now = ContinuousClock.now
+        var encoded: [UInt8] = []
+        do {
+            encoded = try BinaryEncoder().encode(outputs)
+        } catch {
+            // The outputs cannot travel: every item that produced one fails instead.
+            let failed = Set(failures.map(\.offset))
+            let text = "cannot encode \([Output].self): \(error)"
+            for offset in start..<(start + count) where !failed.contains(UInt32(offset)) {
+                failures.append(ItemFailureRecord(offset: UInt32(offset), kind: .outputNotEncodable,
+                                                  typeName: describeThrown(error).type, message: text))
+            }
+            failures.sort { $0.offset < $1.offset }
+            encoded = (try? BinaryEncoder().encode([Output]())) ?? []
+        }
+        let message = ResultsMessage(
+            taskID: taskID, start: UInt32(start), count: UInt32(count), final: final,
+            elapsedNanos: UInt64(max(0, (now - startedAt).nanoseconds)),
+            failures: failures, outputs: Payload(encoded))
+        start += count
+        count = 0
+        outputs.removeAll(keepingCapacity: true)
+        failures.removeAll()
+        startedAt = now
+        return message
+    }
+}
+
+/// Decides when a long task should send the results it has so far, so that a crash later in
+/// the task loses little, while reading the clock rarely when items are tiny.
+struct PartialResultClock {
+    static let interval: UInt64 = 5_000_000
+    private var lastSent = ContinuousClock.now
+    private var lastCheck = ContinuousClock.now
+    private var itemsBetweenChecks = 1
+    private var itemsSinceCheck = 0
+
+    mutating func partialDue() -> Bool {
+        itemsSinceCheck += 1
+        guard itemsSinceCheck >= itemsBetweenChecks else { return false }
+        itemsSinceCheck = 0
+        let now = ContinuousClock.now
+        // Aim at one look at the clock per 50-500 us of work.
+        let sinceCheck = (now - lastCheck).nanoseconds
+        lastCheck = now
+        if sinceCheck < 50_000 {
+            itemsBetweenChecks = min(itemsBetweenChecks * 2, 4096)
+        } else if sinceCheck > 500_000 {
+            itemsBetweenChecks = max(1, itemsBetweenChecks / 2)
+        }
+        guard (now - lastSent).nanoseconds >= Int64(Self.interval) else { return false }
+        lastSent = now
+        return true
+    }
+}

@@ -1,0 +1,202 @@
+import CMultiprocessing
+import DequeModule
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The read side of a worker's channel: frames from the parent, in order, waiting to be run.
+///
+/// The worker loop reads the channel itself while it is idle. While it runs a long item, the
+/// ``WorkerWatcher`` thread reads for it, so that a `cancel` (the parent taking back queued
+/// tasks for an idle worker, or dropping a cancelled call's) takes effect at once instead of
+/// after the long item. A `cancel` is applied as soon as it is read; every other frame waits
+/// its turn.
+final class WorkerInbox: Sendable {
+    private struct State {
+        var parser = FrameParser()
+        var frames = Deque<Frame>()
+        var endOfFile = false
+    }
+
+    enum ReadOutcome { case data, wouldBlock, endOfFile }
+
+    let fd: Int32
+    private let outbox: WorkerOutbox
+    private let state = Mutex(State())
+
+    init(fd: Int32, outbox: WorkerOutbox) {
+        self.fd = fd
+        self.outbox = outbox
+    }
+
+    /// The next frame to handle, in the order the parent sent them.
+    func next() -> Frame? {
+        state.withLock { $0.frames.popFirst() }
+    }
+
+    var isEmpty: Bool { state.withLock { $0.frames.isEmpty } }
+
+    /// Reads what the channel has; with `blocking`, waits for something first.
+    /// Throws when the parent sent bytes that are not frames.
+    func receive(blocking: Bool) throws(WireError) -> ReadOutcome {
+        if blocking {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&entry, 1, -1) < 0 && errno == EINTR {}
+        }
+        let (outcome, dropped) = try state.withLock { state throws(WireError) -> (ReadOutcome, [UInt64]) in
+            var outcome = ReadOutcome.wouldBlock
+            while true {
+                let want = max(64 * 1024, state.parser.bytesWanted)
+                var result = 0
+                _ = state.parser.append(capacity: want) { buffer in
+                    result = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+                    return max(result, 0)
+                }
+                if result > 0 {
+                    outcome = .data
+                    if result < want { break }
+                    continue
+                }
+                if result < 0 && errno == EINTR { continue }
+                if result == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                    state.endOfFile = true
+                    outcome = .endOfFile
+                }
+                break
+            }
+            var dropped: [UInt64] = []
+            while let frame = try state.parser.next() {
+                if frame.kind == .cancel {
+                    let ids = Set(try TaskListMessage(decoding: frame.body).taskIDs)
+                    state.frames.removeAll { frame in
+                        guard frame.kind == .runChunk || frame.kind == .runTarget,
+                              let id = Self.taskID(of: frame), ids.contains(id) else { return false }
+                        dropped.append(id)
+                        return true
+                    }
+                } else {
+                    state.frames.append(frame)
+                }
+            }
+            // Frames read before the end still run; the end is reported once they are done.
+            if outcome == .endOfFile && !state.frames.isEmpty { outcome = .data }
+            return (outcome, dropped)
+        }
+        if !dropped.isEmpty {
+            outbox.queue(.dropped, TaskListMessage(taskIDs: dropped).encode())
+            _ = outbox.flush()
+        }
+        return outcome
+    }
+
+    private static func taskID(of frame: Frame) -> UInt64? {
+        guard frame.body.count >= 8 else { return nil }
+        return frame.body.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    }
+}
+
+/// The write side of a worker's channel: frames collect until the loop flushes them (many
+/// results, one write). Shared with the watcher thread, so whole frames never interleave.
+final class WorkerOutbox: Sendable {
+    private struct State {
+        var output = ByteWriter(capacity: 64 * 1024)
+        var oldestUnflushed: UInt64 = 0
+    }
+
+    let fd: Int32
+    private let state = Mutex(State())
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    var pendingBytes: Int { state.withLock { $0.output.count } }
+
+    /// When the oldest frame not yet written was queued (0 when none is).
+    var oldestUnflushedNanos: UInt64 { state.withLock { $0.oldestUnflushed } }
+
+    func queue(_ kind: FrameKind, _ body: [UInt8]) {
+        state.withLock { state in
+            Self.header(&state, kind: kind, bodyCount: body.count)
+            state.output.write(contentsOf: body)
+        }
+    }
+
+    func queue(_ kind: FrameKind, _ head: [UInt8], _ payload: Payload) {
+        state.withLock { state in
+            Self.header(&state, kind: kind, bodyCount: head.count + payload.count)
+            state.output.write(contentsOf: head)
+            payload.storage.withUnsafeBytes { raw in
+                state.output.write(raw: UnsafeRawBufferPointer(rebasing: raw[payload.start...]))
+            }
+        }
+    }
+
+    private static func header(_ state: inout State, kind: FrameKind, bodyCount: Int) {
+        if state.output.count == 0 { state.oldestUnflushed = cmp_monotonic_ns() }
+        state.output.write(UInt32(bodyCount + 1))
+        state.output.write(kind.rawValue)
+    }
+
+    /// Writes everything queued; false when the parent is gone.
+    func flush() -> Bool {
+        state.withLock { state in
+            guard state.output.count > 0 else { return true }
+            defer {
+                state.output = ByteWriter(capacity: 64 * 1024)
+                state.oldestUnflushed = 0
+            }
+            return state.output.bytes.withUnsafeBytes { raw -> Bool in
+                var sent = 0
+                while sent < raw.count {
+                    let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                    if n > 0 { sent += n; continue }
+                    if n < 0 && errno == EINTR { continue }
+                    return false
+                }
+                return true
+            }
+        }
+    }
+}
+
+/// A thread that, while the worker runs a long item, reads the channel for it (see
+/// ``WorkerInbox``). It looks every 10 ms, and reads only when the worker has been busy since
+/// its last look, so an idle or quick worker costs it nothing but the look.
+enum WorkerWatcher {
+    static func start(inbox: WorkerInbox, page: StatusPage) {
+        let context = Unmanaged.passRetained(Context(inbox: inbox, page: page)).toOpaque()
+        var thread = pthread_t()
+        _ = pthread_create(&thread, nil, { context in
+            let box = Unmanaged<Context>.fromOpaque(context!).takeRetainedValue()
+            box.watch()
+        }, context)
+        pthread_detach(thread)
+    }
+
+    private final class Context {
+        let inbox: WorkerInbox
+        let page: StatusPage
+
+        init(inbox: WorkerInbox, page: StatusPage) {
+            self.inbox = inbox
+            self.page = page
+        }
+
+        func watch() -> Never {
+            var busyAtLastLook = false
+            var lastTasksDone: UInt64 = 0
+            while true {
+                usleep(10_000)
+                let status = page.snapshot()
+                // Busy with the same task as at the last look: the loop is not reading.
+                if status.running && busyAtLastLook && status.tasksDone == lastTasksDone {
+                    _ = try? inbox.receive(blocking: false)
+                }
+                busyAtLastLook = status.running
+                lastTasksDone = status.tasksDone
+            }
+        }
+    }
+}

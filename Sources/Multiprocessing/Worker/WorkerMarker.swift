@@ -1,0 +1,58 @@
+import CMultiprocessing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a parent tells a worker it starts, through the environment variable whose presence
+/// makes the executable a worker: `SWIFT_MULTIPROCESSING_WORKER=1;ppid=…;rss=…;mem=…`.
+struct WorkerMarker: Equatable, Sendable {
+    static let variable = CMP_WORKER_ENV
+    static let version = 1
+
+    /// The parent's pid: a worker whose parent is already gone exits at once.
+    var parentPID: Int32
+    /// Note resident memory in the status page after each task (for recycling by memory).
+    var reportsResidentMemory: Bool = false
+    /// A cap on the worker's data segment (RLIMIT_DATA), in bytes; 0 for none.
+    var memoryLimitBytes: Int = 0
+
+    var encoded: String {
+        "\(Self.version);ppid=\(parentPID);rss=\(reportsResidentMemory ? 1 : 0);mem=\(memoryLimitBytes)"
+    }
+
+    init(parentPID: Int32, reportsResidentMemory: Bool = false, memoryLimitBytes: Int = 0) {
+        self.parentPID = parentPID
+        self.reportsResidentMemory = reportsResidentMemory
+        self.memoryLimitBytes = memoryLimitBytes
+    }
+
+    init?(parsing text: String) {
+        let fields = text.split(separator: ";")
+        guard let first = fields.first, Int(first) == Self.version else { return nil }
+        var values: [Substring: Int] = [:]
+        for field in fields.dropFirst() {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int(parts[1]) else { return nil }
+            values[parts[0]] = value
+        }
+        guard let parent = values["ppid"], let parentPID = Int32(exactly: parent) else { return nil }
+        self.parentPID = parentPID
+        reportsResidentMemory = values["rss"] == 1
+        memoryLimitBytes = values["mem"] ?? 0
+    }
+}
+
+/// Names this build of the executable, so that a parent never talks to a worker of another
+/// build: the identity of the file behind /proc/self/exe (device, inode, size, modification).
+enum BuildIdentity {
+    static let current: UInt64 = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for word in [UInt64(info.st_dev), UInt64(info.st_ino), UInt64(bitPattern: Int64(info.st_size)),
+                     UInt64(bitPattern: Int64(info.st_mtim.tv_sec)), UInt64(bitPattern: Int64(info.st_mtim.tv_nsec))] {
+            hash = (hash ^ word) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }()
+}
