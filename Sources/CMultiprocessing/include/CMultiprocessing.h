@@ -78,4 +78,6 @@ static inline uint64_t cmp_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+#include "CMultiprocessingIPC.h"
+
 #endif
