@@ -39,6 +39,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A program the tests start, to watch what happens to a pool's workers when their parent
+        // is killed, and to count descriptors and children over many pool cycles.
+        .executableTarget(
+            name: "MPTestHelper",
+            dependencies: ["Multiprocessing"]
+        ),
         .testTarget(
             name: "MultiprocessingTests",
             dependencies: ["Multiprocessing"]

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Multiprocessing
 
 @main
@@ -16,6 +19,10 @@ struct All: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every tutorial example in turn.")
 
     func run() async throws {
+        try await exitOnInterrupt { try await Self.runAll() }
+    }
+
+    static func runAll() async throws {
         for example in [ProcessExample.self, MapExample.self, ImapUnorderedExample.self, ImapExample.self,
                         ApplyExample.self, ApplyAsyncExample.self] as [any TutorialExample.Type] {
             print("== \(example.title)")
@@ -25,13 +32,25 @@ struct All: AsyncParsableCommand {
     }
 }
 
-protocol TutorialExample: AsyncParsableCommand {
+protocol TutorialExample: AsyncParsableCommand, Sendable {
     static var title: String { get }
     func runExample() async throws
 }
 
 extension TutorialExample {
-    func run() async throws { try await runExample() }
+    func run() async throws {
+        try await exitOnInterrupt { try await runExample() }
+    }
+}
+
+/// Ctrl-C cancels the example (its pool is terminated) and ends the program with status 130.
+func exitOnInterrupt(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    do {
+        try await withInterruptCancellation(body)
+    } catch is CancellationError {
+        print("interrupted")
+        Glibc.exit(130)
+    }
 }
 
 struct ProcessExample: TutorialExample {

@@ -110,11 +110,11 @@ struct FrameTests {
 
     @Test("exit statuses decode from wait statuses and name their signals")
     func exitStatus() {
-        #expect(ExitStatus(waitStatus: 3 << 8) == .exited(3))
-        #expect(ExitStatus(waitStatus: 9) == .signaled(9))
-        #expect(ExitStatus.signaled(11).description == "killed by SIGSEGV")
-        #expect(ExitStatus.signaled(9).signalName == "SIGKILL")
-        #expect(ExitStatus.exited(0).isSuccess)
-        #expect(ExitStatus.signaled(15).code == -15)
+        #expect(ProcessExitStatus(waitStatus: 3 << 8) == .exited(3))
+        #expect(ProcessExitStatus(waitStatus: 9) == .signaled(9))
+        #expect(ProcessExitStatus.signaled(11).description == "killed by SIGSEGV")
+        #expect(ProcessExitStatus.signaled(9).signalName == "SIGKILL")
+        #expect(ProcessExitStatus.exited(0).isSuccess)
+        #expect(ProcessExitStatus.signaled(15).code == -15)
     }
 }

@@ -143,3 +143,13 @@ struct Stamped: Job {
         return StampedValue(value: x, finishedAt: UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
     }
 }
+
+/// Waits until a file exists (the test's signal to finish).
+struct WaitForFile: ProcessTarget {
+    var path: String
+    func run() async throws {
+        while !FileManager.default.fileExists(atPath: path) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

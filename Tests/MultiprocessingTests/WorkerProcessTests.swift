@@ -6,7 +6,8 @@ import Testing
 struct WorkerProcessTests {
     @Test("start, join and exit status of a process that runs a target")
     func startAndJoin() async throws {
-        let process = try WorkerProcess(target: SleepTarget(milliseconds: 200))
+        let release = try temporaryDirectory("start") + "/go"
+        let process = try WorkerProcess(target: WaitForFile(path: release))
         #expect(process.pid == nil)
         #expect(!process.isRunning)
         await #expect(throws: ProcessPoolError.notStarted) { try await process.join() }
@@ -15,6 +16,8 @@ struct WorkerProcessTests {
         #expect(pid > 0 && pid != getpid())
         #expect(process.isRunning)
         #expect(process.exitStatus == nil)
+        #expect(try await process.join(timeout: .milliseconds(50)) == nil)
+        _ = FileManager.default.createFile(atPath: release, contents: nil)
         let status = try await process.join()
         #expect(status == .exited(0))
         #expect(process.exitStatus == .exited(0))

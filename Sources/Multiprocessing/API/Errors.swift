@@ -14,7 +14,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         /// The job threw: the thrown error's type and description.
         case threw(errorType: String, message: String)
         /// The worker died while running this item (a trap, a signal, `exit`).
-        case crashed(ExitStatus)
+        case crashed(ProcessExitStatus)
         /// The item ran longer than its timeout; its worker was killed.
         case timedOut(Duration)
         /// The worker ran out of the memory its cap allows.

@@ -107,7 +107,7 @@ struct AsyncFeed<Base: AsyncSequence & Sendable>: InputFeed where Base.Element: 
             }
         } catch {
             sink.fail(error)
-            pool.cancel(callID: callID, graceful: false)
+            pool.cancel(callID: callID)
             return
         }
         await feeder.finish()

@@ -20,6 +20,15 @@ public protocol Job: Codable, Sendable {
 
     /// Runs in a worker process, once per input.
     func run(_ input: Input) async throws -> Output
+
+    /// How often an item of this job type is run again after its worker crashed or it timed
+    /// out, unless a call says otherwise (Ray's `max_retries` on a remote function). Default:
+    /// nil, the pool's ``ProcessPool/Options/retries``.
+    static var retries: Int? { get }
+}
+
+extension Job {
+    public static var retries: Int? { nil }
 }
 
 /// Work without input that runs once in a process: Python's `Process(target=...)`.
@@ -44,4 +53,12 @@ public protocol ProcessTarget: Codable, Sendable {
 
     /// Runs in the worker process.
     func run() async throws -> Output
+
+    /// How often this target is run again in a pool after its worker crashed or it timed out,
+    /// unless a call says otherwise. Default: nil, the pool's ``ProcessPool/Options/retries``.
+    static var retries: Int? { get }
+}
+
+extension ProcessTarget {
+    public static var retries: Int? { nil }
 }

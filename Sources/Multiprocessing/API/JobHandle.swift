@@ -16,7 +16,7 @@ public struct JobHandle<Output: Sendable>: Sendable {
             let pieces = try await withTaskCancellationHandler {
                 try await sink.waitForAll()
             } onCancel: { [pool, callID] in
-                pool.cancel(callID: callID, graceful: false)
+                pool.cancel(callID: callID)
             }
             guard let piece = pieces.first else {
                 throw JobFailure(reason: .protocolViolation("no result"), jobType: jobType)
@@ -36,7 +36,7 @@ public struct JobHandle<Output: Sendable>: Sendable {
     /// Stops the work: dropped if queued, its worker killed if running. Awaiting ``value``
     /// then throws `CancellationError`.
     public func cancel() {
-        pool.cancel(callID: callID, graceful: false)
+        pool.cancel(callID: callID)
     }
 
     /// Whether the work has finished (succeeded, failed or been cancelled).
@@ -62,7 +62,7 @@ extension ProcessPool {
         throws -> JobHandle<J.Output> {
         try ensureOpen()
         let encodedJob = try EncodedJob(job)
-        let options = try callOptions(timeout: timeout, retries: retries, graceful: false, reportsIndex: false)
+        let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: false)
         let callID = nextCallID()
         let chunk = try encodeChunk([input][...], firstIndex: 0, jobType: encodedJob.displayName, callID: callID)
         let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
@@ -86,7 +86,7 @@ extension ProcessPool {
             throw ProcessPoolError.unsupportedOutputType(String(reflecting: T.Output.self))
         }
         let encodedJob = try EncodedJob(target)
-        let options = try callOptions(timeout: timeout, retries: retries, graceful: false, reportsIndex: false)
+        let options = try callOptions(timeout: timeout, retries: retries, typeRetries: T.retries, reportsIndex: false)
         let callID = nextCallID()
         let sink = openCall(id: callID, kind: .target, job: encodedJob, options: options)
         sink.inputFinished(total: 1)

@@ -61,7 +61,7 @@ extension ProcessPool {
             throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)")
         }
         let encodedJob = try EncodedJob(job)
-        let options = try callOptions(timeout: timeout, retries: retries, graceful: false, reportsIndex: true)
+        let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: true)
         let callID = nextCallID()
         let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
         let size = chunkSize ?? defaultChunkSize(items: inputs.count)
@@ -90,7 +90,7 @@ extension ProcessPool {
                 throw failure
             }
         } onCancel: {
-            self.cancel(callID: callID, graceful: false)
+            self.cancel(callID: callID)
         }
     }
 
@@ -100,7 +100,7 @@ extension ProcessPool {
         do {
             return Chunk(firstIndex: firstIndex, count: items.count, inputs: Payload(try BinaryEncoder().encode(Array(items))))
         } catch {
-            cancel(callID: callID, graceful: false)
+            cancel(callID: callID)
             throw JobFailure(reason: .codingFailed("cannot encode inputs \(firstIndex)..<\(firstIndex + items.count): \(error)"),
                              jobType: jobType, index: firstIndex)
         }

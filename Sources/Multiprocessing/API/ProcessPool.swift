@@ -107,6 +107,32 @@ public final class ProcessPool: Sendable {
         }
     }
 
+    /// What the pool has been through, counted since it started.
+    public struct Statistics: Sendable, Equatable {
+        /// Worker processes started, replacements included.
+        public var workersStarted = 0
+        /// Workers that died without being asked to (traps, signals, `exit`).
+        public var workerCrashes = 0
+        /// Items that ran past their timeout (their workers were killed).
+        public var timeouts = 0
+        /// Items run again after a crash or timeout.
+        public var retries = 0
+        /// Workers replaced for reaching their task limit or memory bound.
+        public var workersRecycled = 0
+        /// Tasks (chunks, items of a stream, `apply` calls) finished by a worker.
+        public var tasksCompleted = 0
+
+        public init() {}
+    }
+
+    /// The pool's counts so far.
+    public func statistics() async -> Statistics {
+        let core = core
+        return await withCheckedContinuation { continuation in
+            core.reactor.execute { continuation.resume(returning: core.statistics) }
+        }
+    }
+
     // MARK: Calls
 
     func ensureOpen() throws {
@@ -133,17 +159,18 @@ public final class ProcessPool: Sendable {
         core.reactor.execute { core.submit(callID: callID, chunks: chunks, inputFinished: inputFinished) }
     }
 
-    func cancel(callID: UInt64, graceful: Bool) {
+    /// Cancels a call: `graceful` lets running items finish; nil follows the call's options.
+    func cancel(callID: UInt64, graceful: Bool? = nil) {
         let core = core
         core.reactor.execute { core.cancel(callID: callID, graceful: graceful) }
     }
 
-    func callOptions(timeout: Duration?, retries: Int?, graceful: Bool, reportsIndex: Bool) throws -> CallOptions {
-        let retries = retries ?? options.retries
+    func callOptions(timeout: Duration?, retries: Int?, typeRetries: Int?, reportsIndex: Bool) throws -> CallOptions {
+        let retries = retries ?? typeRetries ?? options.retries
         guard retries >= 0 else { throw ProcessPoolError.invalidArgument("retries must not be negative") }
         if let timeout, timeout <= .zero { throw ProcessPoolError.invalidArgument("timeout must be positive") }
         return CallOptions(timeout: timeout ?? options.timeout, retries: retries,
-                           gracefulCancel: graceful, reportsIndex: reportsIndex)
+                           gracefulCancel: options.cancellation == .letRunningFinish, reportsIndex: reportsIndex)
     }
 }
 

@@ -24,6 +24,8 @@ extension ProcessPool {
         public var workerBacktraces: Bool
         /// The largest frame either side accepts, in bytes.
         public var maxFrameBytes: Int
+        /// What cancelling a call does to its items that are already running.
+        public var cancellation: CancellationMode
 
         public init(
             initializer: (any ProcessTarget)? = nil,
@@ -33,7 +35,8 @@ extension ProcessPool {
             timeout: Duration? = nil,
             retries: Int = 0,
             workerBacktraces: Bool = false,
-            maxFrameBytes: Int = 1 << 30
+            maxFrameBytes: Int = 1 << 30,
+            cancellation: CancellationMode = .killRunning
         ) {
             self.initializer = initializer
             self.maxTasksPerWorker = maxTasksPerWorker
@@ -43,7 +46,17 @@ extension ProcessPool {
             self.retries = retries
             self.workerBacktraces = workerBacktraces
             self.maxFrameBytes = maxFrameBytes
+            self.cancellation = cancellation
         }
+    }
+
+    /// What cancelling a call (its Swift task, or ``JobHandle/cancel()``) does to its items that
+    /// are already running. Queued items are dropped at once either way.
+    public enum CancellationMode: Sendable, Equatable {
+        /// Kill the workers running them; the pool starts new ones. Stops non-cooperative work.
+        case killRunning
+        /// Let them finish and drop their results; no worker is lost.
+        case letRunningFinish
     }
 }
 

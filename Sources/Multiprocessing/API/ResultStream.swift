@@ -57,7 +57,7 @@ final class StreamState<Element: Sendable>: @unchecked Sendable {
     deinit {
         // The loop ended early (break, throw): stop the feeder and the call's remaining work.
         feeder.cancel()
-        if !finished { pool.cancel(callID: callID, graceful: false) }
+        if !finished { pool.cancel(callID: callID) }
     }
 
     func next() async throws -> Element? {
@@ -80,7 +80,7 @@ final class StreamState<Element: Sendable>: @unchecked Sendable {
                 pieces = try await withTaskCancellationHandler {
                     try await sink.nextPieces()
                 } onCancel: { [pool, callID] in
-                    pool.cancel(callID: callID, graceful: false)
+                    pool.cancel(callID: callID)
                 }
             } catch {
                 finish(cancelRest: true)
@@ -117,7 +117,7 @@ final class StreamState<Element: Sendable>: @unchecked Sendable {
         finished = true
         ready.removeAll()
         feeder.cancel()
-        if cancelRest { pool.cancel(callID: callID, graceful: false) }
+        if cancelRest { pool.cancel(callID: callID) }
     }
 }
 
@@ -167,7 +167,7 @@ extension ProcessPool {
         try ensureOpen()
         guard chunkSize >= 1 else { throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)") }
         let encodedJob = try EncodedJob(job)
-        let options = try callOptions(timeout: timeout, retries: retries, graceful: false, reportsIndex: true)
+        let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: true)
         let jobType = encodedJob.displayName
         return ResultStream { [self] in
             let callID = nextCallID()

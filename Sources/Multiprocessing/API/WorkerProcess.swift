@@ -54,7 +54,7 @@ public final class WorkerProcess<Target: ProcessTarget>: Sendable {
     public var pid: Int32? { core.record.withLock { $0.pid } }
 
     /// How the process ended; nil while it runs or before it starts (Python's `exitcode`).
-    public var exitStatus: ExitStatus? { core.record.withLock { $0.exitStatus } }
+    public var exitStatus: ProcessExitStatus? { core.record.withLock { $0.exitStatus } }
 
     /// Started and not yet exited (Python's `is_alive()`).
     public var isRunning: Bool {
@@ -64,7 +64,7 @@ public final class WorkerProcess<Target: ProcessTarget>: Sendable {
     /// Waits for the process to exit (Python's `join()`), and returns how it ended.
     /// - Throws: ``ProcessPoolError/notStarted`` before ``start()``.
     @discardableResult
-    public func join() async throws -> ExitStatus {
+    public func join() async throws -> ProcessExitStatus {
         guard started.load(ordering: .acquiring) else { throw ProcessPoolError.notStarted }
         let core = core
         let id = waiterIDs.add(1, ordering: .relaxed).oldValue
@@ -90,9 +90,9 @@ public final class WorkerProcess<Target: ProcessTarget>: Sendable {
 
     /// Waits at most `timeout` for the process to exit (Python's `join(timeout)`); nil if it
     /// is still running then.
-    public func join(timeout: Duration) async throws -> ExitStatus? {
+    public func join(timeout: Duration) async throws -> ProcessExitStatus? {
         guard started.load(ordering: .acquiring) else { throw ProcessPoolError.notStarted }
-        return await withTaskGroup(of: ExitStatus?.self) { group in
+        return await withTaskGroup(of: ProcessExitStatus?.self) { group in
             group.addTask { try? await self.join() }
             group.addTask {
                 try? await Task.sleep(for: timeout)

@@ -9,7 +9,7 @@ extension PoolCore {
     /// Re-runs of one task after deaths that named none of its items, before its items fail.
     static let maxUnblamedCrashes = 3
 
-    func worker(_ worker: WorkerConnection, exited status: ExitStatus) {
+    func worker(_ worker: WorkerConnection, exited status: ProcessExitStatus) {
         guard let position = slots.firstIndex(where: { $0.connection === worker }) else { return }
         let slot = slots.remove(at: position)
         let stderr = worker.stderrTail.lines
@@ -26,6 +26,7 @@ extension PoolCore {
             }
         } else if slot.killReason == nil {
             noteCrash()
+            statistics.workerCrashes += 1
             if !slot.inFlight.isEmpty || status != .exited(0) {
                 Self.logger.warning("worker \(slot.pid) \(status) with \(slot.inFlight.count) task(s) in hand")
             }
@@ -88,8 +89,10 @@ extension PoolCore {
                                    cause: JobFailure.Reason, stderr: [String]) {
         let reason: JobFailure.Reason
         switch slot.killReason {
-        case nil, .protocolViolation?, .startupFailure?:
+        case nil, .startupFailure?:
             reason = cause
+        case let .protocolViolation(text)?:
+            reason = .protocolViolation(text)
         case let .timeout(taskID, offset, limit)?:
             guard taskID == task.taskID, offset == item else {
                 // The timed-out item finished just before the kill; this one is innocent.
@@ -97,6 +100,7 @@ extension PoolCore {
                 return
             }
             reason = .timedOut(limit)
+            statistics.timeouts += 1
         case .cancelled?, .recycle?, .terminate?:
             requeue(task.spec, range: item..<(item + 1))
             return
@@ -104,6 +108,7 @@ extension PoolCore {
         if task.spec.attempts.count < call.options.retries {
             var retry = task.spec
             retry.attempts.append(reason)
+            statistics.retries += 1
             requeue(retry, range: item..<(item + 1))
             return
         }
@@ -125,11 +130,11 @@ extension PoolCore {
     }
 
     /// What killed a worker, from its exit status and its last words.
-    func crashReason(status: ExitStatus, stderr: [String]) -> JobFailure.Reason {
+    func crashReason(status: ProcessExitStatus, stderr: [String]) -> JobFailure.Reason {
         let limit = configuration.launch.memoryLimitBytes
         if limit > 0 {
             let text = stderr.joined(separator: "\n")
-            if text.contains("allocate memory") || text.contains("out of memory") || text.contains("bad_alloc") {
+            if ["failed to allocate", "allocate memory", "out of memory", "bad_alloc"].contains(where: text.contains) {
                 return .outOfMemory(limitBytes: limit)
             }
         }

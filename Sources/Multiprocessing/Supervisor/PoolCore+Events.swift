@@ -99,6 +99,7 @@ extension PoolCore: WorkerConnectionDelegate {
         if message.final {
             slot.inFlight.remove(at: position)
             slot.tasksDone += 1
+            statistics.tasksCompleted += 1
             if let call {
                 call.inFlight -= 1
                 if call.isComplete { completeCall(call) }

@@ -29,8 +29,8 @@ final class PoolCore: @unchecked Sendable {
     private var respawnsScheduled = 0
     private var timeoutTimer: UInt64?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Workers started over the pool's life (replacements included), for statistics.
-    private(set) var workersStarted = 0
+    /// Counts over the pool's life, for ``ProcessPool/statistics()``.
+    var statistics = ProcessPool.Statistics()
 
     static let logger = Logger(label: "swift-multiprocessing.pool")
 
@@ -71,7 +71,7 @@ final class PoolCore: @unchecked Sendable {
             connection.delegate = self
             let slot = WorkerSlot(connection: connection)
             slots.append(slot)
-            workersStarted += 1
+            statistics.workersStarted += 1
             connection.activate()
         } catch {
             Self.logger.error("cannot start a worker: \(error)")
@@ -149,8 +149,9 @@ final class PoolCore: @unchecked Sendable {
         dispatch()
     }
 
-    func cancel(callID: UInt64, graceful: Bool) {
+    func cancel(callID: UInt64, graceful: Bool?) {
         guard let call = calls[callID], !call.ended else { return }
+        let graceful = graceful ?? call.options.gracefulCancel
         endCall(call, error: CancellationError())
         for slot in slots {
             let mine = slot.inFlight.filter { $0.spec.callID == callID }
@@ -308,6 +309,7 @@ final class PoolCore: @unchecked Sendable {
         }
         guard retire else { return }
         slot.phase = .retiring
+        statistics.workersRecycled += 1
         // The replacement starts now, so the pool keeps its width.
         spawnWorker()
         shutDownIfIdle(slot)

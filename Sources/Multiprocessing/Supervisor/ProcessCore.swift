@@ -12,7 +12,7 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
         var pid: Int32?
         var spawnError: ProcessPoolError?
         var result: Result<Payload, JobFailure>?
-        var exitStatus: ExitStatus?
+        var exitStatus: ProcessExitStatus?
         var startWaiters: [CheckedContinuation<Void, Never>] = []
         var exitWaiters: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     }
@@ -102,7 +102,7 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
         setFailureIfNone(.protocolViolation(reason), worker: worker)
     }
 
-    func worker(_ worker: WorkerConnection, exited status: ExitStatus) {
+    func worker(_ worker: WorkerConnection, exited status: ProcessExitStatus) {
         let failure = JobFailure(reason: .crashed(status), jobType: job.displayName, workerPID: worker.pid,
                                  stderrTail: worker.stderrTail.lines)
         let waiters = record.withLock { record in

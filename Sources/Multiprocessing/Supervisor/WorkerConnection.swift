@@ -10,7 +10,7 @@ protocol WorkerConnectionDelegate: AnyObject {
     /// The worker sent bytes that are not a valid frame; the connection has already killed it.
     func worker(_ worker: WorkerConnection, violatedProtocol reason: String)
     /// The worker is gone and reaped; every frame it sent was delivered first.
-    func worker(_ worker: WorkerConnection, exited status: ExitStatus)
+    func worker(_ worker: WorkerConnection, exited status: ProcessExitStatus)
 }
 
 /// The parent's side of one worker process: its channel (framed, non-blocking, flushed once per
@@ -37,7 +37,7 @@ final class WorkerConnection {
     private var flushScheduled = false
     private var waitingForWritable = false
     private(set) var stderrTail = StderrTail()
-    private(set) var exitStatus: ExitStatus?
+    private(set) var exitStatus: ProcessExitStatus?
     private var channelClosed = false
     private var killTimer: UInt64?
 
@@ -247,7 +247,7 @@ final class WorkerConnection {
             guard let self, self.isAlive else { return }
             var status: Int32 = 0
             if waitpid(self.pid, &status, WNOHANG) == self.pid {
-                self.finish(ExitStatus(waitStatus: status))
+                self.finish(ProcessExitStatus(waitStatus: status))
             } else {
                 self.pollForExit()
             }
@@ -258,10 +258,10 @@ final class WorkerConnection {
         var status: Int32 = 0
         let reaped = waitpid(pid, &status, WNOHANG)
         guard reaped == pid else { return }
-        finish(ExitStatus(waitStatus: status))
+        finish(ProcessExitStatus(waitStatus: status))
     }
 
-    private func finish(_ status: ExitStatus) {
+    private func finish(_ status: ProcessExitStatus) {
         guard isAlive else { return }
         // Everything the worker wrote before it died counts: results first, then its last words.
         readChannel()

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// How a process ended.
-public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+public enum ProcessExitStatus: Sendable, Hashable, CustomStringConvertible {
     /// It called `exit` (or returned from a job): the status it gave.
     case exited(Int32)
     /// A signal ended it: `SIGSEGV` from a bad pointer, `SIGILL` or `SIGTRAP` from a Swift trap,
