@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         .executable(name: "examples", targets: ["Examples"]),
+        .executable(name: "mp-soak", targets: ["MPSoak"]),
+        .executable(name: "mp-bench", targets: ["MPBench"]),
     ],
     dependencies: [
         // Logging for the library: the library never prints.
@@ -34,6 +36,24 @@ let package = Package(
         ),
         .executableTarget(
             name: "Examples",
+            dependencies: [
+                "Multiprocessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The side-by-side benchmark against Python's multiprocessing (BENCHMARKS.md).
+        .target(name: "CBenchSupport"),
+        .executableTarget(
+            name: "MPBench",
+            dependencies: [
+                "Multiprocessing",
+                "CBenchSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The soak test: many tasks, some crashing, hanging or throwing; counts what happened.
+        .executableTarget(
+            name: "MPSoak",
             dependencies: [
                 "Multiprocessing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

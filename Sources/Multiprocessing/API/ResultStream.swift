@@ -153,6 +153,32 @@ extension ProcessPool {
         try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: false)
     }
 
+    /// Like ``imap(_:_:chunkSize:timeout:retries:)``, but a failed item is yielded as a failure
+    /// and the stream goes on: every input gets its own `Result`, in input order.
+    public func imapResults<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   ordered: true, yieldingFailures: true)
+    }
+
+    /// Like ``imapUnordered(_:_:chunkSize:timeout:retries:)``, but a failed item is yielded as a
+    /// failure (its ``JobFailure/index`` says which input it was) and the stream goes on.
+    public func imapUnorderedResults<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   ordered: false, yieldingFailures: true)
+    }
+
+    /// ``imapUnorderedResults(_:_:chunkSize:timeout:retries:)`` over an asynchronous input.
+    public func imapUnorderedResults<J: Job, S: AsyncSequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+    ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
+        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   ordered: false, yieldingFailures: true)
+    }
+
     /// Items that may be submitted but not yet consumed: enough to keep every worker's
     /// pipeline full, not so many that a slow consumer makes the pool buffer everything.
     func streamWindow(chunkSize: Int) -> Int {
@@ -164,6 +190,24 @@ extension ProcessPool {
     private func stream<J: Job, F: InputFeed>(
         _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool
     ) throws -> ResultStream<J.Output> where F.Element == J.Input {
+        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: ordered) {
+            $0
+        }
+    }
+
+    private func stream<J: Job, F: InputFeed>(
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool, yieldingFailures: Bool
+    ) throws -> ResultStream<Result<J.Output, JobFailure>> where F.Element == J.Input {
+        // Every item becomes a successful element carrying its own result, so none ends the stream.
+        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: ordered) {
+            .success($0)
+        }
+    }
+
+    private func stream<J: Job, F: InputFeed, Element: Sendable>(
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool,
+        wrap: @escaping @Sendable (Result<J.Output, JobFailure>) -> Result<Element, JobFailure>
+    ) throws -> ResultStream<Element> where F.Element == J.Input {
         try ensureOpen()
         guard chunkSize >= 1 else { throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)") }
         let encodedJob = try EncodedJob(job)
@@ -175,8 +219,9 @@ extension ProcessPool {
             let feeder = Task { [self] in
                 await feed.feed(pool: self, callID: callID, sink: sink, chunkSize: chunkSize, jobType: jobType)
             }
-            return StreamState(pool: self, callID: callID, sink: sink, ordered: ordered,
-                               decode: { PieceDecoding.results($0, jobType: jobType) }, feeder: feeder)
+            return StreamState(pool: self, callID: callID, sink: sink, ordered: ordered, decode: { piece in
+                (PieceDecoding.results(piece, jobType: jobType) as [Result<J.Output, JobFailure>]).map(wrap)
+            }, feeder: feeder)
         }
     }
 }

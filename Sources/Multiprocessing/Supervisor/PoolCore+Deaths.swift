@@ -33,12 +33,16 @@ extension PoolCore {
         }
 
         let snapshot = worker.status()
+        // The task the death is charged to: the one the status page names, or, when it names
+        // none of them (a death between tasks, or no page), the first in line.
+        let named = slot.inFlight.first { snapshot?.isRunning(taskID: $0.taskID) == true }
+        let suspect = named == nil ? slot.inFlight.first?.taskID : nil
         for task in slot.inFlight {
             guard let call = calls[task.spec.callID] else { continue }
             call.inFlight -= 1
             if !call.ended {
                 settle(task, of: call, slot: slot, snapshot: snapshot, cause: cause, stderr: stderr,
-                       headOfQueue: task.taskID == slot.inFlight.first?.taskID)
+                       suspected: task.taskID == suspect)
             }
             if call.isComplete { completeCall(call) }
         }
@@ -51,25 +55,26 @@ extension PoolCore {
     }
 
     private func settle(_ task: InFlightTask, of call: CallState, slot: WorkerSlot, snapshot: StatusPage.Snapshot?,
-                        cause: JobFailure.Reason, stderr: [String], headOfQueue: Bool) {
+                        cause: JobFailure.Reason, stderr: [String], suspected: Bool) {
         let unresolved = task.resolvedUpTo..<task.spec.range.upperBound
         guard !unresolved.isEmpty else { return }
 
-        // Which item was running: the page says, or (no page) the first unresolved of the head task.
+        // Which item was running: the page says, or (no page) the first unresolved of the suspect.
         var running: Int?
         if let snapshot {
             if snapshot.isRunning(taskID: task.taskID) {
                 running = min(max(Int(snapshot.itemOffset), unresolved.lowerBound), unresolved.upperBound - 1)
             }
-        } else if headOfQueue {
+        } else if suspected {
             running = unresolved.lowerBound
         }
 
         guard let running else {
-            // Not started: it runs again elsewhere. A death that keeps hitting a task without
-            // naming an item (it dies before its first item) fails the task in the end.
+            // Not running (not started, or done but its results not yet sent): it runs again
+            // elsewhere. A task that keeps being first in line when workers die without naming
+            // an item (a death before its first item) fails in the end.
             var spec = task.spec
-            if slot.killReason == nil && headOfQueue {
+            if slot.killReason == nil && suspected {
                 spec.unblamedCrashes += 1
                 if spec.unblamedCrashes > Self.maxUnblamedCrashes {
                     fail(range: unresolved, of: spec, call: call, reason: cause, slot: slot, stderr: stderr)

@@ -156,10 +156,15 @@ final class PoolCore: @unchecked Sendable {
         for slot in slots {
             let mine = slot.inFlight.filter { $0.spec.callID == callID }
             guard !mine.isEmpty else { continue }
-            if !graceful, slot.inFlight.first?.spec.callID == callID {
+            // The task the worker is running, by its status page (the first in line may be done
+            // already, its results not yet sent).
+            let status = slot.connection.status()
+            let running = slot.inFlight.first { status?.isRunning(taskID: $0.taskID) ?? false }
+                ?? (status == nil ? slot.inFlight.first : nil)
+            if !graceful, let running, running.spec.callID == callID {
                 kill(slot, reason: .cancelled(callID: callID), grace: nil)
             } else {
-                let queued = mine.map(\.taskID).filter { $0 != slot.inFlight.first?.taskID }
+                let queued = mine.map(\.taskID).filter { $0 != running?.taskID }
                 if !queued.isEmpty { slot.connection.send(.cancel, TaskListMessage(taskIDs: queued).encode()) }
             }
         }
@@ -202,6 +207,8 @@ final class PoolCore: @unchecked Sendable {
     /// Hands pending tasks to workers with room, calls served in turn.
     func dispatch() {
         guard isAcceptingWork else { return }
+        // However this returns, items now in flight need their timeouts watched.
+        defer { scheduleTimeoutCheck() }
         var rounds = readyCalls.count
         while rounds > 0, let callID = readyCalls.popFirst() {
             rounds -= 1
@@ -220,7 +227,6 @@ final class PoolCore: @unchecked Sendable {
             }
         }
         if readyCalls.isEmpty { stealForIdleWorkers() }
-        scheduleTimeoutCheck()
     }
 
     /// With nothing left to hand out, an idle worker takes tasks that wait behind a slow one

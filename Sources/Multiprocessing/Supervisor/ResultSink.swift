@@ -25,6 +25,8 @@ final class ResultSink: Sendable {
         var submitted = 0
         var consumed = 0
         var bufferedBytes = 0
+        /// Counts deliveries, failures and the end of input: a waiter waits for it to move.
+        var version = 0
     }
 
     private let state = Mutex(State())
@@ -36,6 +38,7 @@ final class ResultSink: Sendable {
             state.resolved += piece.count
             state.bufferedBytes += piece.outputs.count
             state.pieces.append(piece)
+            state.version += 1
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -46,6 +49,7 @@ final class ResultSink: Sendable {
     func fail(_ error: any Error) {
         let (waiter, spaceWaiter) = state.withLock { state in
             if state.terminalError == nil { state.terminalError = error }
+            state.version += 1
             defer { state.waiter = nil; state.spaceWaiter = nil }
             return (state.waiter, state.spaceWaiter)
         }
@@ -57,6 +61,7 @@ final class ResultSink: Sendable {
     func inputFinished(total: Int) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.expected = total
+            state.version += 1
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -81,7 +86,9 @@ final class ResultSink: Sendable {
     /// Every piece, once all items are resolved (or the first terminal error).
     func waitForAll() async throws -> [ResultPiece] {
         while true {
+            var seen = 0
             let outcome: Result<[ResultPiece], any Error>? = state.withLock { state in
+                seen = state.version
                 if let error = state.terminalError { return .failure(error) }
                 if let expected = state.expected, state.resolved >= expected {
                     defer { state.pieces = [] }
@@ -90,14 +97,16 @@ final class ResultSink: Sendable {
                 return nil
             }
             if let outcome { return try outcome.get() }
-            await waitForChange()
+            await waitForChange(since: seen)
         }
     }
 
     /// The pieces that arrived since the last call; nil once every item was delivered.
     func nextPieces() async throws -> [ResultPiece]? {
         while true {
+            var seen = 0
             let outcome: Result<[ResultPiece]?, any Error>? = state.withLock { state in
+                seen = state.version
                 if let error = state.terminalError { return .failure(error) }
                 if !state.pieces.isEmpty {
                     defer { state.pieces = []; state.bufferedBytes = 0 }
@@ -107,14 +116,16 @@ final class ResultSink: Sendable {
                 return nil
             }
             if let outcome { return try outcome.get() }
-            await waitForChange()
+            await waitForChange(since: seen)
         }
     }
 
     /// The first piece's first failure, as soon as one arrives, or every piece once all are in.
     func waitForAllOrFirstFailure() async throws -> [ResultPiece] {
         while true {
+            var seen = 0
             let outcome: Result<[ResultPiece], any Error>? = state.withLock { state in
+                seen = state.version
                 if let error = state.terminalError { return .failure(error) }
                 if let failed = state.pieces.first(where: { !$0.failures.isEmpty }) {
                     return .failure(failed.failures[0].failure)
@@ -126,16 +137,15 @@ final class ResultSink: Sendable {
                 return nil
             }
             if let outcome { return try outcome.get() }
-            await waitForChange()
+            await waitForChange(since: seen)
         }
     }
 
-    private func waitForChange() async {
+    /// Suspends until something was delivered, failed or finished after `version` was read.
+    private func waitForChange(since version: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
-                let ready = state.terminalError != nil || !state.pieces.isEmpty
-                    || (state.expected.map { state.resolved >= $0 } ?? false)
-                if ready { return true }
+                if state.version != version { return true }
                 state.waiter = continuation
                 return false
             }

@@ -162,11 +162,12 @@ final class WorkerOutbox: Sendable {
 }
 
 /// A thread that, while the worker runs a long item, reads the channel for it (see
-/// ``WorkerInbox``). It looks every 10 ms, and reads only when the worker has been busy since
-/// its last look, so an idle or quick worker costs it nothing but the look.
+/// ``WorkerInbox``) and sends the results of the items before it, which would otherwise wait
+/// in the outbox until the long item ends. It looks every 10 ms, and acts only when the worker
+/// has been busy since its last look, so an idle or quick worker costs it nothing but the look.
 enum WorkerWatcher {
-    static func start(inbox: WorkerInbox, page: StatusPage) {
-        let context = Unmanaged.passRetained(Context(inbox: inbox, page: page)).toOpaque()
+    static func start(inbox: WorkerInbox, outbox: WorkerOutbox, page: StatusPage) {
+        let context = Unmanaged.passRetained(Context(inbox: inbox, outbox: outbox, page: page)).toOpaque()
         var thread = pthread_t()
         _ = pthread_create(&thread, nil, { context in
             let box = Unmanaged<Context>.fromOpaque(context!).takeRetainedValue()
@@ -177,10 +178,12 @@ enum WorkerWatcher {
 
     private final class Context {
         let inbox: WorkerInbox
+        let outbox: WorkerOutbox
         let page: StatusPage
 
-        init(inbox: WorkerInbox, page: StatusPage) {
+        init(inbox: WorkerInbox, outbox: WorkerOutbox, page: StatusPage) {
             self.inbox = inbox
+            self.outbox = outbox
             self.page = page
         }
 
@@ -193,6 +196,7 @@ enum WorkerWatcher {
                 // Busy with the same task as at the last look: the loop is not reading.
                 if status.running && busyAtLastLook && status.tasksDone == lastTasksDone {
                     _ = try? inbox.receive(blocking: false)
+                    if outbox.oldestUnflushedNanos != 0 { _ = outbox.flush() }
                 }
                 busyAtLastLook = status.running
                 lastTasksDone = status.tasksDone

@@ -29,7 +29,7 @@ final class WorkerLoop {
         inbox = WorkerInbox(fd: channelFD, outbox: outbox)
         self.page = page
         self.marker = marker
-        if let page { WorkerWatcher.start(inbox: inbox, page: page) }
+        if let page { WorkerWatcher.start(inbox: inbox, outbox: outbox, page: page) }
     }
 
     func run() async -> Never {

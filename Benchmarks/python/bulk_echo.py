@@ -1,0 +1,53 @@
+"""bulk-echo: 400 payloads of 1 MiB through imap(chunksize=1) and back; GiB/s both ways."""
+import multiprocessing
+import time
+import zlib
+
+import mpbench_common as common
+
+SIZE = 1 << 20
+
+
+def byte(index):
+    return (index * 7 + 1) & 0xFF
+
+
+def payloads(count):
+    for index in range(count):
+        yield bytes((byte(index),)) * SIZE
+
+
+def echo(payload):
+    """Reads every byte (adler32, at C speed) and returns a fresh payload of the same size."""
+    checksum = zlib.adler32(payload)
+    return bytes(((checksum + 1) & 0xFF,)) * len(payload)
+
+
+def main():
+    args = common.parse_args()
+    count = 40 if args.quick else 400
+    workers = common.cpus()
+    # The checksums the parent expects, computed before timing (256 patterns at most).
+    expected = {}
+    for index in range(min(count, 256)):
+        sent = zlib.adler32(bytes((byte(index),)) * SIZE)
+        expected[byte(index)] = zlib.adler32(bytes(((sent + 1) & 0xFF,)) * SIZE)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        common.warm_up(pool, workers)
+        cpu_before = time.process_time()
+        start = time.perf_counter()
+        received = 0
+        for index, echoed in enumerate(pool.imap(echo, payloads(count), chunksize=1)):
+            if len(echoed) != SIZE or zlib.adler32(echoed) != expected[byte(index)]:
+                raise AssertionError(f"payload {index} came back wrong")
+            received += 1
+        seconds = time.perf_counter() - start
+        parent_cpu = time.process_time() - cpu_before
+    assert received == count
+    gib = 2 * count * SIZE / (1 << 30)
+    common.emit(gib_per_s=gib / seconds, seconds=seconds, payloads=count, payload_bytes=SIZE, workers=workers,
+                parent_cpu_s=parent_cpu)
+
+
+if __name__ == "__main__":
+    main()

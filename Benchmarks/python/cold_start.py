@@ -1,0 +1,29 @@
+"""cold-start: Pool(2) then one apply; ms until the result, with fork and with spawn."""
+import multiprocessing
+import multiprocessing.pool  # imported before timing, as our side's code is loaded before it
+import time
+
+import mpbench_common as common
+
+
+def first_result_ms(method):
+    context = multiprocessing.get_context(method)
+    start = time.perf_counter()
+    pool = context.Pool(2)
+    result = pool.apply(common.square, (7,))
+    milliseconds = (time.perf_counter() - start) * 1e3
+    assert result == 49
+    pool.close()
+    pool.join()
+    return milliseconds
+
+
+def main():
+    common.parse_args()
+    fork_ms = first_result_ms("fork")
+    spawn_ms = first_result_ms("spawn")
+    common.emit(fork_ms=fork_ms, spawn_ms=spawn_ms)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""What the Python peers of mp-bench share.
+
+Each peer is one script per scenario, run by `mp-bench` once per run in a fresh interpreter:
+it sets its start method explicitly, measures once, and prints one JSON line of named
+measurements (the same names as our side's), which is all the Swift runner reads.
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="the small sizes of mp-bench --quick")
+    return parser.parse_args()
+
+
+def cpus():
+    """The CPUs this process may use: what ProcessPool.availableCPUs counts."""
+    return len(os.sched_getaffinity(0))
+
+
+def emit(**metrics):
+    print(json.dumps(metrics), flush=True)
+
+
+def square(x):
+    return x * x
+
+
+def whoami(_):
+    time.sleep(0.02)
+    return os.getpid()
+
+
+def warm_up(pool, workers):
+    """Runs whoami until every worker has answered; returns their process ids."""
+    seen = set()
+    for _ in range(100):
+        seen.update(pool.map(whoami, range(2 * workers), chunksize=1))
+        if len(seen) >= workers:
+            return sorted(seen)
+    raise RuntimeError(f"only {len(seen)} of {workers} workers ran a task while warming up")
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def process_memory_kib(pid):
+    """USS (Private_Clean + Private_Dirty), PSS and RSS of a process, in KiB."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith(":"):
+                try:
+                    fields[parts[0][:-1]] = float(parts[1])
+                except ValueError:
+                    pass
+    return fields["Private_Clean"] + fields["Private_Dirty"], fields["Pss"], fields["Rss"]
+
+
+def context_switches(pids):
+    """Context switches (voluntary and not) of every thread of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/status") as status:
+                    for line in status:
+                        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                            total += int(line.split(":")[1])
+            except FileNotFoundError:
+                pass
+    return total

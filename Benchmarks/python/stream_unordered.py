@@ -1,0 +1,29 @@
+"""stream-unordered: imap_unordered(square, range(20000), chunksize=1), all CPUs; items/s."""
+import multiprocessing
+import time
+
+import mpbench_common as common
+
+
+def main():
+    args = common.parse_args()
+    count = 2_000 if args.quick else 20_000
+    workers = common.cpus()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        common.warm_up(pool, workers)
+        cpu_before = time.process_time()
+        start = time.perf_counter()
+        received = 0
+        total = 0
+        for square in pool.imap_unordered(common.square, range(count), chunksize=1):
+            received += 1
+            total += square
+        seconds = time.perf_counter() - start
+        parent_cpu = time.process_time() - cpu_before
+    assert received == count and total == sum(i * i for i in range(count))
+    common.emit(items_per_s=count / seconds, seconds=seconds, items=count, workers=workers,
+                parent_cpu_s=parent_cpu)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""worker-memory: USS and PSS of each idle worker of a spawn Pool after a tiny task; MiB."""
+import multiprocessing
+import time
+
+import mpbench_common as common
+
+
+def main():
+    common.parse_args()
+    workers = common.cpus()
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pids = common.warm_up(pool, workers)
+        time.sleep(0.3)
+        uss = pss = rss = 0.0
+        for pid in pids:
+            u, p, r = common.process_memory_kib(pid)
+            uss, pss, rss = uss + u, pss + p, rss + r
+    n = len(pids)
+    common.emit(uss_mib=uss / n / 1024, pss_mib=pss / n / 1024, rss_mib=rss / n / 1024, workers=n)
+
+
+if __name__ == "__main__":
+    main()

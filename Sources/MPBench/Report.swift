@@ -1,0 +1,213 @@
+/// The medians, extremes and every run of one measurement on one side.
+struct Stats {
+    var median: Double
+    var min: Double
+    var max: Double
+    var runs: [Double]
+
+    init?(_ values: [Double]) {
+        guard let middle = medianOf(values), let low = values.min(), let high = values.max() else { return nil }
+        median = middle
+        min = low
+        max = high
+        runs = values
+    }
+
+    var json: JSON {
+        .object([("median", .number(median)), ("min", .number(min)), ("max", .number(max)),
+                 ("runs", .array(runs.map { JSON.number($0) }))])
+    }
+
+    var text: String {
+        runs.count == 1 ? Format.value(median)
+            : "\(Format.value(median)) (\(Format.value(min))-\(Format.value(max)))"
+    }
+}
+
+/// One row of the results: a ``RowSpec`` filled in from a scenario's runs.
+struct RowResult {
+    var scenario: String
+    var spec: RowSpec
+    var ours: Stats?
+    var peer: Stats?
+    var ratio: Double?
+    var goal: GoalEvaluation
+
+    init(scenario: String, spec: RowSpec, outcome: Runner.Outcome) {
+        self.scenario = scenario
+        self.spec = spec
+        ours = Stats(outcome.ours.runs.compactMap { $0[spec.ours] })
+        peer = spec.peer.flatMap { key in Stats(outcome.peer.runs.compactMap { $0[key] }) }
+        if let ours, let peer, ours.median > 0, peer.median > 0 {
+            ratio = spec.higherIsBetter ? ours.median / peer.median : peer.median / ours.median
+        }
+        let context = GoalContext(ratio: ratio, ours: RowResult.medians(outcome.ours.runs),
+                                  peer: RowResult.medians(outcome.peer.runs))
+        goal = spec.goal(context)
+    }
+
+    /// The median of each measurement over the runs.
+    static func medians(_ runs: [Metrics]) -> [String: Double] {
+        var keys = Set<String>()
+        for run in runs { keys.formUnion(run.keys) }
+        var result: [String: Double] = [:]
+        for key in keys { result[key] = medianOf(runs.compactMap { $0[key] }) }
+        return result
+    }
+
+    var metText: String {
+        switch goal.met {
+        case true?: return "yes"
+        case false?: return "NO"
+        case nil: return goal.target == nil ? "-" : "?"
+        }
+    }
+
+    var json: JSON {
+        .object([
+            ("name", .string(spec.name)),
+            ("scenario", .string(scenario)),
+            ("unit", .string(spec.unit)),
+            ("higher_is_better", .bool(spec.higherIsBetter)),
+            ("ours", ours?.json ?? .null),
+            ("peer", peer?.json ?? .null),
+            ("ratio", .number(ratio)),
+            ("goal", .string(goal.text)),
+            ("goal_met", goal.met.map(JSON.bool) ?? .null),
+            ("goal_quantity", .string(goal.quantity.isEmpty ? nil : goal.quantity)),
+            ("goal_value", .number(goal.value)),
+            ("goal_target", .number(goal.target)),
+            ("note", .string(spec.note)),
+        ])
+    }
+}
+
+/// The whole run's results: the table on stdout and the JSON document.
+struct Report {
+    var machine: Machine
+    var runs: Int
+    var quick: Bool
+    var outcomes: [Runner.Outcome]
+
+    var rows: [RowResult] {
+        outcomes.flatMap { outcome in
+            outcome.scenario.rows.map { RowResult(scenario: outcome.scenario.name, spec: $0, outcome: outcome) }
+        }
+    }
+
+    var failures: [String] {
+        outcomes.flatMap { outcome in
+            (outcome.ours.failures.map { "\(outcome.scenario.name) (ours): \($0)" })
+                + outcome.peer.failures.map { "\(outcome.scenario.name) (Python): \($0)" }
+        }
+    }
+
+    var table: String {
+        let header = ["scenario", "unit", "ours: median (min-max)", "Python: median (min-max)", "ratio", "goal", "met"]
+        var lines = [header]
+        for row in rows {
+            lines.append([
+                row.spec.name,
+                row.spec.unit,
+                row.ours?.text ?? "failed",
+                row.peer?.text ?? (row.spec.peer == nil ? "-" : "failed"),
+                row.ratio.map { Format.value($0) + "x" } ?? "-",
+                row.goal.text,
+                row.metText,
+            ])
+        }
+        var widths = header.map { _ in 0 }
+        for line in lines {
+            for (column, cell) in line.enumerated() { widths[column] = max(widths[column], cell.count) }
+        }
+        var text = """
+        mp-bench \(quick ? "--quick " : "")\(machine.date): swift-multiprocessing vs \(machine.pythonVersion) multiprocessing
+        \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.kernel), \(machine.swiftVersion)
+        library \(machine.libraryRevision ?? "revision unknown"); \(runs) run\(runs == 1 ? "" : "s") per side, alternating; \
+        load average before \(machine.loadBefore), after \(machine.loadAfter)
+
+
+        """
+        for (index, line) in lines.enumerated() {
+            let cells = line.enumerated().map { column, cell in
+                column == line.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            }
+            text += cells.joined(separator: "  ") + "\n"
+            if index == 0 {
+                text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            }
+        }
+        text += "\nratio: > 1 means ours is better (ours/Python when higher is better, Python/ours when lower is).\n"
+        for row in rows {
+            if let note = row.spec.note { text += "\(row.spec.name): \(note)\n" }
+        }
+        let failures = failures
+        if !failures.isEmpty {
+            text += "\nFAILED RUNS:\n" + failures.map { "  " + $0 + "\n" }.joined()
+        }
+        return text
+    }
+
+    var json: JSON {
+        var raw: [(String, JSON)] = []
+        for outcome in outcomes {
+            raw.append((outcome.scenario.name, .object([
+                ("ours", .array(outcome.ours.runs.map { JSON.metrics($0) })),
+                ("peer", .array(outcome.peer.runs.map { JSON.metrics($0) })),
+                ("failures", .array((outcome.ours.failures + outcome.peer.failures).map(JSON.string))),
+            ])))
+        }
+        return .object([
+            ("tool", .string("mp-bench")),
+            ("quick", .bool(quick)),
+            ("runs_per_side", .number(Double(runs))),
+            ("machine", machine.json),
+            ("scenarios", .array(rows.map(\.json))),
+            ("raw", .object(raw)),
+            ("failures", .array(failures.map(JSON.string))),
+        ])
+    }
+}
+
+extension JSON {
+    static func metrics(_ metrics: Metrics) -> JSON {
+        .object(metrics.sorted { $0.key < $1.key }.map { ($0.key, JSON.number($0.value)) })
+    }
+}
+
+/// Numbers for people: three significant digits, with k past ten thousand, M and G.
+enum Format {
+    static func value(_ number: Double) -> String {
+        guard number.isFinite else { return "\(number)" }
+        let magnitude = abs(number)
+        if magnitude >= 1e9 { return significant(number / 1e9) + "G" }
+        if magnitude >= 1e6 { return significant(number / 1e6) + "M" }
+        if magnitude >= 1e4 { return significant(number / 1e3) + "k" }
+        return significant(number)
+    }
+
+    /// Three significant digits (all the digits of the integer part when it has more).
+    static func significant(_ number: Double) -> String {
+        if number == 0 { return "0" }
+        var exponent = 0
+        var scaled = abs(number)
+        while scaled >= 10 { scaled /= 10; exponent += 1 }
+        while scaled < 1 { scaled *= 10; exponent -= 1 }
+        return fixed(number, decimals: max(0, 2 - exponent))
+    }
+
+    static func fixed(_ number: Double, decimals: Int) -> String {
+        var factor = 1.0
+        for _ in 0..<decimals { factor *= 10 }
+        let scaled = (abs(number) * factor).rounded()
+        guard scaled < 9e18 else { return "\(number)" }
+        let whole = Int64(scaled)
+        let divisor = Int64(factor)
+        var text = String(whole / divisor)
+        if decimals > 0 {
+            let fraction = String(whole % divisor)
+            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return (number < 0 && whole != 0 ? "-" : "") + text
+    }
+}

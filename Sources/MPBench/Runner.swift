@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the chosen scenarios: for each, our side and the Python peer in turn (ours, Python,
+/// ours, Python, ...), each run a fresh process that prints one JSON line of measurements.
+/// A fresh process per run keeps both sides alike (neither reuses a warm runtime or a pool
+/// from an earlier run) and lets a crash or a hang cost one run, not the whole benchmark.
+struct Runner {
+    var scenarios: [any Scenario.Type]
+    var runs: Int
+    var quick: Bool
+    var python: String
+    /// `Benchmarks/python`, where the peers' scripts are.
+    var peerDirectory: String
+    /// This executable: our side's runs are `mp-bench measure NAME`.
+    var executable: String
+    /// Seconds a run may take before it is killed (nil: the scenario's own limit).
+    var timeLimit: Double?
+
+    /// Every run's measurements of one side, and the runs that failed.
+    struct Side {
+        var runs: [Metrics] = []
+        var failures: [String] = []
+    }
+
+    struct Outcome {
+        var scenario: any Scenario.Type
+        var ours = Side()
+        var peer = Side()
+    }
+
+    func run() -> [Outcome] {
+        var outcomes: [Outcome] = []
+        for scenario in scenarios {
+            var outcome = Outcome(scenario: scenario)
+            for index in 1...runs {
+                let label = "\(scenario.name) \(index)/\(runs)"
+                var oursCommand = [executable, "measure", scenario.name]
+                if quick { oursCommand.append("--quick") }
+                measure(oursCommand, side: &outcome.ours, label: "\(label) ours  ", scenario: scenario, keys: { $0.ours })
+                if let script = scenario.peerScript {
+                    var peerCommand = [python, peerDirectory + "/" + script]
+                    if quick { peerCommand.append("--quick") }
+                    measure(peerCommand, side: &outcome.peer, label: "\(label) Python", scenario: scenario, keys: { $0.peer })
+                }
+            }
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    private func measure(_ command: [String], side: inout Side, label: String, scenario: any Scenario.Type,
+                         keys: (RowSpec) -> String?) {
+        let failure: String
+        do {
+            let outcome = try ChildProcess.run(command, timeLimit: timeLimit ?? (quick ? 300 : scenario.timeLimitSeconds))
+            if outcome.succeeded, let line = ChildProcess.lastJSONLine(outcome.output),
+               let metrics = Metrics(jsonLine: line) {
+                side.runs.append(metrics)
+                let shown = scenario.rows.compactMap { row -> String? in
+                    guard let key = keys(row), let value = metrics[key] else { return nil }
+                    return "\(row.name) \(Format.value(value)) \(row.unit)"
+                }
+                printError("  \(label): " + shown.joined(separator: ", "))
+                return
+            }
+            failure = outcome.succeeded ? "printed no JSON line" : outcome.failure
+        } catch {
+            failure = "\(error)"
+        }
+        let message = "\(command.joined(separator: " ")): \(failure)"
+        side.failures.append(message)
+        printError("  \(label): FAILED: \(message)")
+    }
+}
+
+/// Where things are: this executable, and the peers' scripts.
+enum Locations {
+    static func executable() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The repository's root: the first of the working directory and the executable's
+    /// directories upward that holds `Benchmarks/python`.
+    static func repositoryRoot() -> String? {
+        var candidates: [String] = []
+        var buffer = [CChar](repeating: 0, count: 4096)
+        if getcwd(&buffer, buffer.count) != nil {
+            candidates.append(contentsOf: ancestors(of: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                                                               as: UTF8.self)))
+        }
+        candidates.append(contentsOf: ancestors(of: executable()))
+        return candidates.first { access($0 + "/Benchmarks/python/mpbench_common.py", R_OK) == 0 }
+    }
+
+    private static func ancestors(of path: String) -> [String] {
+        var result: [String] = []
+        var components = path.split(separator: "/").map(String.init)
+        while !components.isEmpty {
+            result.append("/" + components.joined(separator: "/"))
+            components.removeLast()
+        }
+        return result
+    }
+}

@@ -1,0 +1,96 @@
+/// One benchmark scenario: our side, measured in a fresh `mp-bench measure NAME` process, and
+/// its Python peer, a script in `Benchmarks/python/`, each run once per run and alternated by
+/// the ``Runner``. Both sides print one JSON object of named measurements (``Metrics``); the
+/// scenario's ``rows`` say which measurements the table shows and against which goal.
+///
+/// A new scenario is one file in `Scenarios/` with a type conforming to this protocol, its
+/// jobs at file scope, one line in ``ScenarioRegistry``, and (if it has a peer) one script.
+protocol Scenario {
+    /// The name `--only` takes and the table shows ("map-tiny").
+    static var name: String { get }
+    /// One sentence: what is measured, and how.
+    static var summary: String { get }
+    /// The Python peer's script in `Benchmarks/python/` (nil: no peer).
+    static var peerScript: String? { get }
+    /// The table's rows for this scenario.
+    static var rows: [RowSpec] { get }
+    /// Runs our side once, in this process, and returns its measurements.
+    static func measure(quick: Bool) async throws -> Metrics
+    /// How long one run of either side may take before it is killed, in seconds.
+    static var timeLimitSeconds: Double { get }
+}
+
+extension Scenario {
+    static var peerScript: String? { name.replacingDashes() + ".py" }
+    static var timeLimitSeconds: Double { 600 }
+}
+
+extension String {
+    func replacingDashes() -> String { String(map { $0 == "-" ? "_" : $0 }) }
+}
+
+/// Named measurements of one run of one side: `{"items_per_s": 3.2e6, "seconds": 0.31}`.
+typealias Metrics = [String: Double]
+
+/// A row of the table: one measurement of ours beside (usually) the same of the peer.
+struct RowSpec: Sendable {
+    /// The row's name ("cold-start-spawn"); the scenario's own name for its main row.
+    var name: String
+    var unit: String
+    var higherIsBetter: Bool
+    /// The measurement's key in our side's metrics.
+    var ours: String
+    /// Its key in the peer's metrics; nil when the row has no peer column.
+    var peer: String?
+    /// What the row must reach, judged on the medians.
+    var goal: @Sendable (GoalContext) -> GoalEvaluation
+    /// A remark printed under the table (how to read the row).
+    var note: String?
+
+    init(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
+         note: String? = nil, goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) {
+        self.name = name
+        self.unit = unit
+        self.higherIsBetter = higherIsBetter
+        self.ours = ours
+        self.peer = peer
+        self.note = note
+        self.goal = goal
+    }
+}
+
+/// What a goal is judged on: the medians of every measurement of the scenario's runs.
+struct GoalContext: Sendable {
+    /// This row's ratio (peer column present), oriented so that > 1 means we are better.
+    var ratio: Double?
+    var ours: [String: Double]
+    var peer: [String: Double]
+}
+
+/// A goal, and where the run stands against it.
+struct GoalEvaluation: Sendable {
+    /// The goal in words ("ours >= 20x Python").
+    var text: String
+    /// What the goal is about, for the chart ("x Python", "speedup").
+    var quantity: String = ""
+    /// That quantity in this run, oriented so that higher is better; nil: not measured.
+    var value: Double?
+    /// The value the goal asks for; nil: the row is reported, not judged.
+    var target: Double?
+
+    /// Met when value >= target; nil when the row has no goal or was not measured.
+    var met: Bool? {
+        guard let target, let value else { return nil }
+        return value >= target
+    }
+
+    /// A row that is reported, not judged.
+    static func none(_ text: String) -> GoalEvaluation {
+        GoalEvaluation(text: text)
+    }
+
+    /// The ratio against the peer must reach `factor`.
+    static func ratio(atLeast factor: Double, _ context: GoalContext, text: String) -> GoalEvaluation {
+        GoalEvaluation(text: text, quantity: "x Python", value: context.ratio, target: factor)
+    }
+}

@@ -1,0 +1,34 @@
+import Multiprocessing
+
+/// `map` of a tiny job over a million Ints: the cost per item when items are tiny.
+enum MapTiny: Scenario {
+    static let name = "map-tiny"
+    static let summary = "pool.map(Square(), 1,000,000 Ints), default chunking, all CPUs; items/s. "
+        + "Python: Pool.map(square, list) with the same pool size."
+
+    static var rows: [RowSpec] {
+        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
+            .ratio(atLeast: 20, $0, text: ">= 20x Python")
+        }]
+    }
+
+    static func measure(quick: Bool) async throws -> Metrics {
+        let count = quick ? 100_000 : 1_000_000
+        let inputs = Array(0..<count)
+        return try await withProcessPool { pool in
+            try await warmUp(pool)
+            let cpuBefore = processCPUSeconds()
+            let watch = Stopwatch()
+            let squares = try await pool.map(Square(), inputs)
+            let seconds = watch.seconds
+            let parentCPU = processCPUSeconds() - cpuBefore
+            try check(squares.count == count, "\(squares.count) results for \(count) inputs")
+            for index in stride(from: 0, to: count, by: 997) {
+                try check(squares[index] == index * index, "square of \(index) is \(squares[index])")
+            }
+            try check(squares[count - 1] == (count - 1) * (count - 1), "the last square")
+            return ["items_per_s": Double(count) / seconds, "seconds": seconds, "items": Double(count),
+                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU]
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Multiprocessing
+
+/// `imapUnordered` with chunk size 1: one task per item, the cost of a task's trip.
+enum StreamUnordered: Scenario {
+    static let name = "stream-unordered"
+    static let summary = "for try await in pool.imapUnordered(Square(), 0..<20,000, chunkSize: 1), all CPUs; items/s. "
+        + "Python: imap_unordered(square, range(20000), chunksize=1)."
+
+    static var rows: [RowSpec] {
+        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
+            .ratio(atLeast: 25, $0, text: ">= 25x Python")
+        }]
+    }
+
+    static func measure(quick: Bool) async throws -> Metrics {
+        let count = quick ? 2_000 : 20_000
+        return try await withProcessPool { pool in
+            try await warmUp(pool)
+            let cpuBefore = processCPUSeconds()
+            let watch = Stopwatch()
+            var received = 0
+            var sum = 0
+            for try await square in try pool.imapUnordered(Square(), 0..<count, chunkSize: 1) {
+                received += 1
+                sum &+= square
+            }
+            let seconds = watch.seconds
+            let parentCPU = processCPUSeconds() - cpuBefore
+            try check(received == count, "\(received) results for \(count) inputs")
+            let expected = (0..<count).reduce(0) { $0 &+ $1 * $1 }
+            try check(sum == expected, "the squares sum to \(sum), not \(expected)")
+            return ["items_per_s": Double(count) / seconds, "seconds": seconds, "items": Double(count),
+                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU]
+        }
+    }
+}
