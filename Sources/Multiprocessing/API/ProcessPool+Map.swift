@@ -8,14 +8,15 @@ extension ProcessPool {
     ///   - timeout: How long one item may run before its worker is killed and the item fails
     ///     (default: the pool's ``Options/timeout``).
     ///   - retries: How often an item is run again after a crash or timeout (default: the pool's).
+    ///   - progress: Advanced as items finish (see ``ProgressReporter``).
     /// - Throws: The first ``JobFailure`` to arrive; the call's queued work is then dropped.
     ///   `CancellationError` if the calling task is cancelled (running items are killed).
     public func map<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
-        timeout: Duration? = nil, retries: Int? = nil
+        timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
     ) async throws -> [J.Output] {
         let (pieces, jobType) = try await runAll(job, Array(inputs), chunkSize: chunkSize, timeout: timeout,
-                                                 retries: retries, failFast: true)
+                                                 retries: retries, progress: progress, failFast: true)
         var outputs: [J.Output] = []
         for piece in pieces.sorted(by: { $0.firstIndex < $1.firstIndex }) {
             let decoded: [J.Output] = try PieceDecoding.successes(piece, jobType: jobType)
@@ -24,14 +25,14 @@ extension ProcessPool {
         return outputs
     }
 
-    /// Like ``map(_:_:chunkSize:timeout:retries:)``, but every item gets its own result: a
+    /// Like ``map(_:_:chunkSize:timeout:retries:progress:)``, but every item gets its own result: a
     /// failed item does not stop the others.
     public func mapResults<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
-        timeout: Duration? = nil, retries: Int? = nil
+        timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
     ) async throws -> [Result<J.Output, JobFailure>] {
         let (pieces, jobType) = try await runAll(job, Array(inputs), chunkSize: chunkSize, timeout: timeout,
-                                                 retries: retries, failFast: false)
+                                                 retries: retries, progress: progress, failFast: false)
         var results: [Result<J.Output, JobFailure>] = []
         for piece in pieces.sorted(by: { $0.firstIndex < $1.firstIndex }) {
             results.append(contentsOf: PieceDecoding.results(piece, jobType: jobType) as [Result<J.Output, JobFailure>])
@@ -39,7 +40,7 @@ extension ProcessPool {
         return results
     }
 
-    /// Python's `Pool.starmap`: the same as ``map(_:_:chunkSize:timeout:retries:)``, since a
+    /// Python's `Pool.starmap`: the same as ``map(_:_:chunkSize:timeout:retries:progress:)``, since a
     /// job's `Input` can be a struct or tuple-like value of several arguments.
     public func starmap<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil
@@ -54,7 +55,8 @@ extension ProcessPool {
     }
 
     private func runAll<J: Job>(
-        _ job: J, _ inputs: [J.Input], chunkSize: Int?, timeout: Duration?, retries: Int?, failFast: Bool
+        _ job: J, _ inputs: [J.Input], chunkSize: Int?, timeout: Duration?, retries: Int?,
+        progress: ProgressReporter?, failFast: Bool
     ) async throws -> (pieces: [ResultPiece], jobType: String) {
         try ensureOpen()
         if let chunkSize, chunkSize < 1 {
@@ -63,7 +65,7 @@ extension ProcessPool {
         let encodedJob = try EncodedJob(job)
         let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: true)
         let callID = nextCallID()
-        let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
+        let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options, progress: progress)
         let size = chunkSize ?? defaultChunkSize(items: inputs.count)
         return try await withTaskCancellationHandler {
             var start = 0

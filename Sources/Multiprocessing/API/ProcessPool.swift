@@ -144,8 +144,9 @@ public final class ProcessPool: Sendable {
     }
 
     /// Registers a call with the supervisor and returns its sink.
-    func openCall(id: UInt64, kind: CallState.Kind, job: EncodedJob, options: CallOptions) -> ResultSink {
-        let sink = ResultSink()
+    func openCall(id: UInt64, kind: CallState.Kind, job: EncodedJob, options: CallOptions,
+                  progress: ProgressReporter? = nil) -> ResultSink {
+        let sink = ResultSink(progress: progress)
         let core = core
         core.reactor.execute {
             let jobID = core.jobs.acquire(typeName: job.typeName, blob: job.blob)

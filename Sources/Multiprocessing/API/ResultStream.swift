@@ -1,8 +1,8 @@
 import DequeModule
 import Synchronization
 
-/// The outputs of ``ProcessPool/imap(_:_:chunkSize:timeout:retries:)`` (in input order) or
-/// ``ProcessPool/imapUnordered(_:_:chunkSize:timeout:retries:)`` (as they complete), while the
+/// The outputs of ``ProcessPool/imap(_:_:chunkSize:timeout:retries:progress:)`` (in input order) or
+/// ``ProcessPool/imapUnordered(_:_:chunkSize:timeout:retries:progress:)`` (as they complete), while the
 /// input is still being read.
 ///
 /// Memory stays bounded: the input is read only as far as the consumer keeps up (plus a window
@@ -125,58 +125,69 @@ extension ProcessPool {
     /// Runs `job` on each input as it is read, and yields the outputs in input order (Python's
     /// `Pool.imap`). `inputs` may be endless; it is read only as fast as results are consumed.
     public func imap<J: Job, S: Sequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<J.Output> where S.Element == J.Input {
-        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: true)
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   progress: progress, ordered: true)
     }
 
     /// Runs `job` on each input and yields the outputs as they complete (Python's
     /// `Pool.imap_unordered`).
     public func imapUnordered<J: Job, S: Sequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<J.Output> where S.Element == J.Input {
-        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: false)
+        try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   progress: progress, ordered: false)
     }
 
-    /// ``imap(_:_:chunkSize:timeout:retries:)`` over an asynchronous input (a channel of URLs,
+    /// ``imap(_:_:chunkSize:timeout:retries:progress:)`` over an asynchronous input (a channel of URLs,
     /// lines of a file): each chunk is sent as soon as it is read.
     public func imap<J: Job, S: AsyncSequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<J.Output> where S.Element == J.Input {
-        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: true)
+        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   progress: progress, ordered: true)
     }
 
-    /// ``imapUnordered(_:_:chunkSize:timeout:retries:)`` over an asynchronous input.
+    /// ``imapUnordered(_:_:chunkSize:timeout:retries:progress:)`` over an asynchronous input.
     public func imapUnordered<J: Job, S: AsyncSequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<J.Output> where S.Element == J.Input {
-        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: false)
+        try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
+                   progress: progress, ordered: false)
     }
 
-    /// Like ``imap(_:_:chunkSize:timeout:retries:)``, but a failed item is yielded as a failure
+    /// Like ``imap(_:_:chunkSize:timeout:retries:progress:)``, but a failed item is yielded as a failure
     /// and the stream goes on: every input gets its own `Result`, in input order.
     public func imapResults<J: Job, S: Sequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
         try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
-                   ordered: true, yieldingFailures: true)
+                   progress: progress, ordered: true, yieldingFailures: true)
     }
 
-    /// Like ``imapUnordered(_:_:chunkSize:timeout:retries:)``, but a failed item is yielded as a
+    /// Like ``imapUnordered(_:_:chunkSize:timeout:retries:progress:)``, but a failed item is yielded as a
     /// failure (its ``JobFailure/index`` says which input it was) and the stream goes on.
     public func imapUnorderedResults<J: Job, S: Sequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
         try stream(job, SequenceFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
-                   ordered: false, yieldingFailures: true)
+                   progress: progress, ordered: false, yieldingFailures: true)
     }
 
-    /// ``imapUnorderedResults(_:_:chunkSize:timeout:retries:)`` over an asynchronous input.
+    /// ``imapUnorderedResults(_:_:chunkSize:timeout:retries:progress:)`` over an asynchronous input.
     public func imapUnorderedResults<J: Job, S: AsyncSequence & Sendable>(
-        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
     ) throws -> ResultStream<Result<J.Output, JobFailure>> where S.Element == J.Input {
         try stream(job, AsyncFeed(inputs), chunkSize: chunkSize, timeout: timeout, retries: retries,
-                   ordered: false, yieldingFailures: true)
+                   progress: progress, ordered: false, yieldingFailures: true)
     }
 
     /// Items that may be submitted but not yet consumed: enough to keep every worker's
@@ -188,25 +199,25 @@ extension ProcessPool {
     static let streamBufferedBytesLimit = 64 << 20
 
     private func stream<J: Job, F: InputFeed>(
-        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, progress: ProgressReporter?,
+        ordered: Bool
     ) throws -> ResultStream<J.Output> where F.Element == J.Input {
-        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: ordered) {
-            $0
-        }
+        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, progress: progress,
+                   ordered: ordered) { $0 }
     }
 
     private func stream<J: Job, F: InputFeed>(
-        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool, yieldingFailures: Bool
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, progress: ProgressReporter?,
+        ordered: Bool, yieldingFailures: Bool
     ) throws -> ResultStream<Result<J.Output, JobFailure>> where F.Element == J.Input {
         // Every item becomes a successful element carrying its own result, so none ends the stream.
-        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, ordered: ordered) {
-            .success($0)
-        }
+        try stream(job, feed, chunkSize: chunkSize, timeout: timeout, retries: retries, progress: progress,
+                   ordered: ordered) { .success($0) }
     }
 
     private func stream<J: Job, F: InputFeed, Element: Sendable>(
-        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, ordered: Bool,
-        wrap: @escaping @Sendable (Result<J.Output, JobFailure>) -> Result<Element, JobFailure>
+        _ job: J, _ feed: F, chunkSize: Int, timeout: Duration?, retries: Int?, progress: ProgressReporter?,
+        ordered: Bool, wrap: @escaping @Sendable (Result<J.Output, JobFailure>) -> Result<Element, JobFailure>
     ) throws -> ResultStream<Element> where F.Element == J.Input {
         try ensureOpen()
         guard chunkSize >= 1 else { throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)") }
@@ -215,7 +226,7 @@ extension ProcessPool {
         let jobType = encodedJob.displayName
         return ResultStream { [self] in
             let callID = nextCallID()
-            let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
+            let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options, progress: progress)
             let feeder = Task { [self] in
                 await feed.feed(pool: self, callID: callID, sink: sink, chunkSize: chunkSize, jobType: jobType)
             }

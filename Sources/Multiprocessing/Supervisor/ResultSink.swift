@@ -30,6 +30,11 @@ final class ResultSink: Sendable {
     }
 
     private let state = Mutex(State())
+    private let progress: ProgressReporter?
+
+    init(progress: ProgressReporter? = nil) {
+        self.progress = progress
+    }
 
     // MARK: Producer side (reactor, feeder)
 
@@ -43,6 +48,7 @@ final class ResultSink: Sendable {
             return state.waiter
         }
         waiter?.resume()
+        progress?.advance(by: piece.count, failed: piece.failures.count)
     }
 
     /// Ends the call with `error` (cancellation, termination); later deliveries are ignored by readers.
