@@ -1,0 +1,1 @@
+// WordFreq: placeholder
