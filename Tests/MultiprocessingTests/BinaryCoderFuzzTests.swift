@@ -1,29 +1,6 @@
 import Testing
 @testable import Multiprocessing
 
-/// SplitMix64: a small, seeded, reproducible generator (never the system one, so failures replay).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ n: Int) -> Int {
-        Int(next() % UInt64(max(n, 1)))
-    }
-
-    mutating func chance(_ percent: Int) -> Bool {
-        below(100) < percent
-    }
-}
-
 // MARK: - Types under fuzz
 
 private enum FuzzEvent: Codable, Equatable {

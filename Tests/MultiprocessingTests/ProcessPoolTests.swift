@@ -137,6 +137,50 @@ struct ProcessPoolTests {
         }
     }
 
+    @Test("imapResults and imapUnorderedResults yield failures and go on")
+    func resultStreams() async throws {
+        try await withProcessPool(workers: 2) { pool in
+            var ordered: [Result<Int, JobFailure>] = []
+            for try await result in try pool.imapResults(FailSome(failing: [2, 7]), 0..<10, chunkSize: 3) {
+                ordered.append(result)
+            }
+            #expect(ordered.count == 10)
+            for (index, result) in ordered.enumerated() {
+                switch result {
+                case let .success(value): #expect(value == index && ![2, 7].contains(index))
+                case let .failure(failure): #expect([2, 7].contains(index) && failure.index == index)
+                }
+            }
+            var seen = Set<Int>(), failed = Set<Int>()
+            for try await result in try pool.imapUnorderedResults(AlwaysAbortOn(bad: [4]), 0..<20) {
+                switch result {
+                case let .success(value): seen.insert(value)
+                case let .failure(failure): failed.insert(failure.index ?? -1)
+                }
+            }
+            #expect(seen == Set(0..<20).subtracting([4]))
+            #expect(failed == [4])
+        }
+    }
+
+    @Test("a ProgressReporter counts what map and streams finish, failures included")
+    func progress() async throws {
+        let snapshots = SnapshotLog()
+        try await withProcessPool(workers: 2) { pool in
+            let reporter = ProgressReporter(total: 50, label: "squares", output: .custom(interval: .zero) { snapshots.append($0) })
+            _ = try await pool.mapResults(FailSome(failing: [10, 20]), Array(0..<50), chunkSize: 5, progress: reporter)
+            reporter.finish()
+            let last = try #require(snapshots.all.last)
+            #expect(last.done == 50 && last.failed == 2 && last.total == 50)
+            #expect(last.line.hasPrefix("squares  50/50  100%"))
+            #expect(last.line.hasSuffix("2 failed"))
+
+            let streamed = ProgressReporter(label: "stream", output: .custom(interval: .seconds(3600)) { _ in })
+            for try await _ in try pool.imapUnordered(Square(), 0..<30, progress: streamed) {}
+            #expect(streamed.snapshot.done == 30 && streamed.snapshot.total == nil)
+        }
+    }
+
     @Test("apply runs one call; submit returns a handle to await later")
     func applyAndSubmit() async throws {
         try await withProcessPool(workers: 2) { pool in
@@ -350,6 +394,14 @@ struct ProcessPoolTests {
         #expect(pool.workerCount >= 1)
         await pool.terminate()
     }
+}
+
+final class SnapshotLog: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var snapshots: [ProgressReporter.Snapshot] = []
+    var all: [ProgressReporter.Snapshot] { lock.withLock { snapshots } }
+    func append(_ snapshot: ProgressReporter.Snapshot) { lock.withLock { snapshots.append(snapshot) } }
 }
 
 /// Counts how far a sequence was read.

@@ -30,6 +30,14 @@ struct AlwaysAbort: Job {
     func run(_ x: Int) async throws -> Int { abort() }
 }
 
+struct AlwaysAbortOn: Job {
+    var bad: Set<Int>
+    func run(_ x: Int) async throws -> Int {
+        if bad.contains(x) { abort() }
+        return x
+    }
+}
+
 /// Keeps 40 MB more each call, for recycling by memory.
 struct Leaky: Job {
     nonisolated(unsafe) static var kept: [[UInt8]] = []  // touched by one job at a time in a worker

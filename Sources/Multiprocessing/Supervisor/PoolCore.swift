@@ -230,8 +230,8 @@ final class PoolCore: @unchecked Sendable {
     }
 
     /// With nothing left to hand out, an idle worker takes tasks that wait behind a slow one
-    /// on another worker: that worker is asked to give back the back half of its queue, and
-    /// what it gives back (`dropped`) is queued again. Without this, pipelining would leave
+    /// on another worker: that worker is asked to give back its queue (the back half, when it
+    /// is long), and what it gives back (`dropped`) is queued again. Without this, pipelining would leave
     /// items waiting behind a slow item while a worker idles.
     private func stealForIdleWorkers() {
         let idle = slots.filter { $0.phase == .ready && $0.inFlight.isEmpty }.count
@@ -240,21 +240,36 @@ final class PoolCore: @unchecked Sendable {
             func stealable(_ slot: WorkerSlot) -> [Int] {
                 slot.inFlight.indices.dropFirst().filter { !slot.inFlight[$0].stealRequested }
             }
-            guard let victim = slots.max(by: { stealable($0).count < stealable($1).count }) else { return }
+            // Workers stuck in a long item first: their queues wait the longest.
+            let now = cmp_monotonic_ns()
+            guard let victim = slots.max(by: { (isStalled($0, now: now) ? 1 << 20 : 0) + stealable($0).count
+                                             < (isStalled($1, now: now) ? 1 << 20 : 0) + stealable($1).count }) else { return }
             let candidates = stealable(victim)
             guard !candidates.isEmpty else { return }
-            let taken = candidates.suffix(max(1, candidates.count / 2))
+            // A short queue goes whole (it is the tail of the work: one round, no ping-pong);
+            // a long one by halves.
+            let taken = candidates.count <= 16 ? candidates[...] : candidates.suffix(candidates.count / 2)
             for index in taken { victim.inFlight[index].stealRequested = true }
             victim.connection.send(.cancel, TaskListMessage(taskIDs: taken.map { victim.inFlight[$0].taskID }).encode())
         }
     }
 
+    /// The ready worker with the fewest tasks, below `depth`, that is not stuck in a long item
+    /// (tasks queued behind one would wait for it; they go to another worker, or wait here).
     private func leastLoadedReadySlot(below depth: Int) -> WorkerSlot? {
+        let now = cmp_monotonic_ns()
         var best: WorkerSlot?
-        for slot in slots where slot.phase == .ready && slot.inFlight.count < depth {
+        for slot in slots where slot.phase == .ready && slot.inFlight.count < depth && !isStalled(slot, now: now) {
             if best == nil || slot.inFlight.count < best!.inFlight.count { best = slot }
         }
         return best
+    }
+
+    /// Whether the worker's current item has been running far longer than its call's items do.
+    func isStalled(_ slot: WorkerSlot, now: UInt64) -> Bool {
+        guard !slot.inFlight.isEmpty, let (task, _, runningFor) = slot.runningItem(now: now) else { return false }
+        let typical = calls[task.spec.callID]?.itemNanos ?? 100_000
+        return Double(runningFor) > max(2_000_000, 20 * typical)
     }
 
     func allocateTaskID() -> UInt64 {
@@ -421,18 +436,10 @@ final class PoolCore: @unchecked Sendable {
     private func checkTimeouts() {
         let now = cmp_monotonic_ns()
         for slot in slots where slot.killReason == nil && !slot.inFlight.isEmpty {
-            guard let status = slot.connection.status(), status.running,
-                  let task = slot.inFlight.first(where: { StatusPage.tag($0.taskID) == status.taskTag }),
-                  let call = calls[task.spec.callID], let timeout = call.options.timeout else {
-                slot.observed = nil
-                continue
-            }
-            guard let observed = slot.observed, observed.current == status.current else {
-                slot.observed = (status.current, now)
-                continue
-            }
-            if now &- observed.since >= UInt64(timeout.nanoseconds) {
-                kill(slot, reason: .timeout(taskID: task.taskID, offset: Int(status.itemOffset), limit: timeout),
+            guard let (task, offset, runningFor) = slot.runningItem(now: now),
+                  let timeout = calls[task.spec.callID]?.options.timeout else { continue }
+            if runningFor >= UInt64(timeout.nanoseconds) {
+                kill(slot, reason: .timeout(taskID: task.taskID, offset: offset, limit: timeout),
                      grace: configuration.killGrace)
             }
         }

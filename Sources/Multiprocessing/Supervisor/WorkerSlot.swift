@@ -57,6 +57,18 @@ final class WorkerSlot {
 
     var pid: Int32 { connection.pid }
 
+    /// The task and item the worker is running, by its status page, and for how long the
+    /// parent has seen it running (from the first look that saw it: at most one look late).
+    func runningItem(now: UInt64) -> (task: InFlightTask, offset: Int, runningFor: UInt64)? {
+        guard let status = connection.status(), status.running,
+              let task = inFlight.first(where: { StatusPage.tag($0.taskID) == status.taskTag }) else {
+            observed = nil
+            return nil
+        }
+        if observed?.current != status.current { observed = (status.current, now) }
+        return (task, Int(status.itemOffset), now &- (observed?.since ?? now))
+    }
+
     /// Became ready at least once: its death is not a start-up failure.
     var startedUp = false
 }

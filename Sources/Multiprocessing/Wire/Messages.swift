@@ -230,7 +230,7 @@ struct ResultsMessage: Equatable {
                 throw WireError.unexpectedByte(kindByte, context: "an item failure's kind")
             }
             guard offset >= start, offset - start < count else {
-                throw WireError.malformed("failure at offset \(offset) outside \(start)..<\(start + count)")
+                throw WireError.malformed("failure at offset \(offset) outside \(count) items from \(start)")
             }
             failures.append(ItemFailureRecord(
                 offset: offset, kind: kind,
