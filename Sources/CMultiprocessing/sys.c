@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,4 +98,9 @@ void cmp_serve_main_queue_forever(void) {
         (void)!read(handle, &value, sizeof value);
         _dispatch_main_queue_callback_4CF(NULL);
     }
+}
+
+void cmp_tune_worker_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }

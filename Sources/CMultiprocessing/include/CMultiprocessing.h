@@ -30,6 +30,10 @@ int cmp_pipe_cloexec(int fds[2]);
 void cmp_line_buffer_stdout(void);
 void cmp_flush_stdout(void);
 
+/// Keeps freed big buffers in the worker's heap (no mmap/munmap, and so no page faults, per
+/// chunk): a worker allocates and frees the same large arrays task after task.
+void cmp_tune_worker_malloc(void);
+
 /// Serves the main dispatch queue (and so Swift's main actor) on the calling thread, forever.
 /// `dispatchMain()` cannot be used by a worker: it calls pthread_exit, which unwinds through
 /// the loader's frames that run constructors, and crashes.

@@ -65,9 +65,8 @@ extension ProcessPool {
         let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: false)
         let callID = nextCallID()
         let chunk = try encodeChunk([input][...], firstIndex: 0, jobType: encodedJob.displayName, callID: callID)
-        let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options)
+        let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options, wholeInput: [chunk])
         sink.inputFinished(total: 1)
-        submit(callID: callID, chunks: [chunk], inputFinished: true)
         let jobType = encodedJob.displayName
         return JobHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
             let outputs: [J.Output] = try PieceDecoding.successes(piece, jobType: jobType)
@@ -88,9 +87,9 @@ extension ProcessPool {
         let encodedJob = try EncodedJob(target)
         let options = try callOptions(timeout: timeout, retries: retries, typeRetries: T.retries, reportsIndex: false)
         let callID = nextCallID()
-        let sink = openCall(id: callID, kind: .target, job: encodedJob, options: options)
+        let sink = openCall(id: callID, kind: .target, job: encodedJob, options: options,
+                            wholeInput: [Chunk(firstIndex: 0, count: 1, inputs: Payload([]))])
         sink.inputFinished(total: 1)
-        submit(callID: callID, chunks: [Chunk(firstIndex: 0, count: 1, inputs: Payload([]))], inputFinished: true)
         let jobType = encodedJob.displayName
         return JobHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
             do {

@@ -144,13 +144,16 @@ public final class ProcessPool: Sendable {
     }
 
     /// Registers a call with the supervisor and returns its sink.
+    /// Registers a call with the supervisor and returns its sink. `chunks`, when given, are the
+    /// call's whole input, submitted in the same trip to the reactor (one wake-up for `apply`).
     func openCall(id: UInt64, kind: CallState.Kind, job: EncodedJob, options: CallOptions,
-                  progress: ProgressReporter? = nil) -> ResultSink {
+                  progress: ProgressReporter? = nil, wholeInput chunks: [Chunk]? = nil) -> ResultSink {
         let sink = ResultSink(progress: progress)
         let core = core
         core.reactor.execute {
             let jobID = core.jobs.acquire(typeName: job.typeName, blob: job.blob)
             core.open(CallState(id: id, kind: kind, jobID: jobID, jobType: job.displayName, options: options, sink: sink))
+            if let chunks { core.submit(callID: id, chunks: chunks, inputFinished: true) }
         }
         return sink
     }

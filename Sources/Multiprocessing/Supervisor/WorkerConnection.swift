@@ -32,8 +32,7 @@ final class WorkerConnection {
     private var pollTimer: UInt64?
 
     private let parser: FrameParser
-    private var outgoing: [UInt8] = []
-    private var outgoingStart = 0
+    private var outgoing = OutgoingQueue()
     private var flushScheduled = false
     private var waitingForWritable = false
     private(set) var stderrTail = StderrTail()
@@ -86,22 +85,17 @@ final class WorkerConnection {
     func send(_ kind: FrameKind, _ parts: [UInt8]...) {
         guard isAlive, !channelClosed else { return }
         let bodyCount = parts.reduce(0) { $0 + $1.count }
-        appendHeader(kind, bodyCount: bodyCount)
-        for part in parts { outgoing.append(contentsOf: part) }
+        var body: [UInt8] = []
+        body.reserveCapacity(bodyCount)
+        for part in parts { body.append(contentsOf: part) }
+        outgoing.appendFrame(kind, body)
         scheduleFlush()
     }
 
     func send(_ kind: FrameKind, _ head: [UInt8], _ payload: Payload) {
         guard isAlive, !channelClosed else { return }
-        appendHeader(kind, bodyCount: head.count + payload.count)
-        outgoing.append(contentsOf: head)
-        outgoing.append(contentsOf: payload.storage[payload.start...])
+        outgoing.appendFrame(kind, head, payload)
         scheduleFlush()
-    }
-
-    private func appendHeader(_ kind: FrameKind, bodyCount: Int) {
-        withUnsafeBytes(of: UInt32(bodyCount + 1).littleEndian) { outgoing.append(contentsOf: $0) }
-        outgoing.append(kind.rawValue)
     }
 
     private func scheduleFlush() {
@@ -113,27 +107,15 @@ final class WorkerConnection {
     private func flush() {
         flushScheduled = false
         guard isAlive, !channelClosed else { return }
-        while outgoingStart < outgoing.count {
-            let n = outgoing.withUnsafeBytes { raw in
-                Glibc.send(channelFD, raw.baseAddress! + outgoingStart, raw.count - outgoingStart,
-                           Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
-            }
-            if n > 0 {
-                outgoingStart += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                setWaitingForWritable(true)
-                return
-            } else {
-                // EPIPE or ECONNRESET: the worker is dying; its exit will be reported.
-                closeChannel()
-                return
-            }
+        switch outgoing.write(to: channelFD, blocking: false) {
+        case .done:
+            setWaitingForWritable(false)
+        case .wouldBlock:
+            setWaitingForWritable(true)
+        case .closed:
+            // EPIPE or ECONNRESET: the worker is dying; its exit will be reported.
+            closeChannel()
         }
-        outgoing.removeAll(keepingCapacity: outgoing.capacity <= 1 << 20)
-        outgoingStart = 0
-        setWaitingForWritable(false)
     }
 
     private func setWaitingForWritable(_ waiting: Bool) {
@@ -204,7 +186,6 @@ final class WorkerConnection {
         if let channelToken { reactor.unregister(fd: channelFD, token: channelToken) }
         channelToken = nil
         outgoing.removeAll()
-        outgoingStart = 0
     }
 
     private func readStderr() {

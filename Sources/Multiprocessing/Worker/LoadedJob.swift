@@ -62,22 +62,7 @@ struct LoadedChunkJob<J: Job>: LoadedJob {
             return
         }
 
-        var piece = PieceBuilder<J.Output>(taskID: taskID, start: start)
-        var clock = PartialResultClock()
-        for index in start..<end {
-            loop.page?.beginItem(taskID: taskID, offset: UInt32(index))
-            do {
-                piece.outputs.append(try await job.run(inputs[index]))
-            } catch {
-                let (type, text) = describeThrown(error)
-                piece.failures.append(ItemFailureRecord(offset: UInt32(index), kind: .threw, typeName: type, message: text))
-            }
-            piece.count += 1
-            if index + 1 < end, clock.partialDue() {
-                loop.emit(piece.take(final: false))
-            }
-        }
-        loop.emit(piece.take(final: true))
+        await job._runItems(inputs, in: start..<end, session: _ItemSession(loop: loop, taskID: taskID, start: start))
     }
 
     func runTarget(taskID: UInt64, loop: WorkerLoop) async -> Bool {
@@ -122,7 +107,7 @@ struct LoadedTarget<T: ProcessTarget>: LoadedJob {
 /// The outcomes of consecutive items of a task, not yet sent.
 struct PieceBuilder<Output: Encodable> {
     let taskID: UInt64
-    var start: Int
+    private(set) var start: Int
     var count = 0
     var outputs: [Output] = []
     var failures: [ItemFailureRecord] = []
@@ -166,16 +151,13 @@ struct PieceBuilder<Output: Encodable> {
 /// Decides when a long task should send the results it has so far, so that a crash later in
 /// the task loses little, while reading the clock rarely when items are tiny.
 struct PartialResultClock {
-    static let interval: UInt64 = 5_000_000
+    static let interval: Int64 = 5_000_000
     private var lastSent = ContinuousClock.now
     private var lastCheck = ContinuousClock.now
     private var itemsBetweenChecks = 1
-    private var itemsSinceCheck = 0
 
-    mutating func partialDue() -> Bool {
-        itemsSinceCheck += 1
-        guard itemsSinceCheck >= itemsBetweenChecks else { return false }
-        itemsSinceCheck = 0
+    /// Called every `itemsBetweenChecks` items: whether results are due, and when to call again.
+    mutating func checkpoint() -> (due: Bool, next: Int) {
         let now = ContinuousClock.now
         // Aim at one look at the clock per 50-500 us of work.
         let sinceCheck = (now - lastCheck).nanoseconds
@@ -185,8 +167,8 @@ struct PartialResultClock {
         } else if sinceCheck > 500_000 {
             itemsBetweenChecks = max(1, itemsBetweenChecks / 2)
         }
-        guard (now - lastSent).nanoseconds >= Int64(Self.interval) else { return false }
+        guard (now - lastSent).nanoseconds >= Self.interval else { return (false, itemsBetweenChecks) }
         lastSent = now
-        return true
+        return (true, itemsBetweenChecks)
     }
 }

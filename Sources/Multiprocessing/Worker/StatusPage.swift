@@ -1,4 +1,5 @@
 import CMultiprocessing
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,9 +58,10 @@ struct StatusPage: @unchecked Sendable {
         store(.running, 1)
     }
 
-    @inline(__always)
-    func beginItem(taskID: UInt64, offset: UInt32) {
-        store(.current, UInt64(Self.tag(taskID)) << 32 | UInt64(offset))
+    /// The word that names the running item, as an atomic: the per-item store is compiled
+    /// into each job's own loop (see ``_ItemSession/begin(_:)``).
+    var currentItemWord: UnsafeMutablePointer<Atomic<UInt64>> {
+        UnsafeMutableRawPointer(words + Word.current.rawValue).assumingMemoryBound(to: Atomic<UInt64>.self)
     }
 
     func endTask(residentBytes: UInt64?) {

@@ -27,6 +27,7 @@ func swiftMultiprocessingWorkerMain() {
 
     // Line-buffered, so a job's prints arrive whole and in time.
     cmp_line_buffer_stdout()
+    cmp_tune_worker_malloc()
 
     if marker.memoryLimitBytes > 0 {
         var limit = rlimit(rlim_cur: rlim_t(marker.memoryLimitBytes), rlim_max: rlim_t(marker.memoryLimitBytes))

@@ -100,7 +100,7 @@ final class WorkerInbox: Sendable {
 /// results, one write). Shared with the watcher thread, so whole frames never interleave.
 final class WorkerOutbox: Sendable {
     private struct State {
-        var output = ByteWriter(capacity: 64 * 1024)
+        var queue = OutgoingQueue()
         var oldestUnflushed: UInt64 = 0
     }
 
@@ -111,52 +111,31 @@ final class WorkerOutbox: Sendable {
         self.fd = fd
     }
 
-    var pendingBytes: Int { state.withLock { $0.output.count } }
+    var pendingBytes: Int { state.withLock { $0.queue.byteCount } }
 
     /// When the oldest frame not yet written was queued (0 when none is).
     var oldestUnflushedNanos: UInt64 { state.withLock { $0.oldestUnflushed } }
 
     func queue(_ kind: FrameKind, _ body: [UInt8]) {
         state.withLock { state in
-            Self.header(&state, kind: kind, bodyCount: body.count)
-            state.output.write(contentsOf: body)
+            if state.queue.isEmpty { state.oldestUnflushed = cmp_monotonic_ns() }
+            state.queue.appendFrame(kind, body)
         }
     }
 
     func queue(_ kind: FrameKind, _ head: [UInt8], _ payload: Payload) {
         state.withLock { state in
-            Self.header(&state, kind: kind, bodyCount: head.count + payload.count)
-            state.output.write(contentsOf: head)
-            payload.storage.withUnsafeBytes { raw in
-                state.output.write(raw: UnsafeRawBufferPointer(rebasing: raw[payload.start...]))
-            }
+            if state.queue.isEmpty { state.oldestUnflushed = cmp_monotonic_ns() }
+            state.queue.appendFrame(kind, head, payload)
         }
-    }
-
-    private static func header(_ state: inout State, kind: FrameKind, bodyCount: Int) {
-        if state.output.count == 0 { state.oldestUnflushed = cmp_monotonic_ns() }
-        state.output.write(UInt32(bodyCount + 1))
-        state.output.write(kind.rawValue)
     }
 
     /// Writes everything queued; false when the parent is gone.
     func flush() -> Bool {
         state.withLock { state in
-            guard state.output.count > 0 else { return true }
-            defer {
-                state.output = ByteWriter(capacity: 64 * 1024)
-                state.oldestUnflushed = 0
-            }
-            return state.output.bytes.withUnsafeBytes { raw -> Bool in
-                var sent = 0
-                while sent < raw.count {
-                    let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-                    if n > 0 { sent += n; continue }
-                    if n < 0 && errno == EINTR { continue }
-                    return false
-                }
-                return true
-            }
+            guard !state.queue.isEmpty else { return true }
+            state.oldestUnflushed = 0
+            return state.queue.write(to: fd, blocking: true) == .done
         }
     }
 }
