@@ -15,6 +15,8 @@ enum ScenarioRegistry {
             CPUScaling.self,
             BulkEcho.self,
             WorkerMemory.self,
+            QueueThroughput.self,
+            PipeRoundTrip.self,
         ]
     }
 

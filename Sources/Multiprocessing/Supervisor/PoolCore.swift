@@ -410,13 +410,12 @@ final class PoolCore: @unchecked Sendable {
 
     // MARK: Timeouts
 
+    /// The shortest timeout among calls with items in flight (calls are few; tasks can be many).
     private var shortestTimeout: Duration? {
         var shortest: Duration?
-        for slot in slots {
-            for task in slot.inFlight {
-                guard let call = calls[task.spec.callID], let timeout = call.options.timeout else { continue }
-                if shortest == nil || timeout < shortest! { shortest = timeout }
-            }
+        for call in calls.values where call.inFlight > 0 {
+            guard let timeout = call.options.timeout else { continue }
+            if shortest == nil || timeout < shortest! { shortest = timeout }
         }
         return shortest
     }

@@ -143,6 +143,7 @@ final class Reactor: @unchecked Sendable {
             var timeout = nextTimeoutMilliseconds()
             if timeout != 0 && cmp_monotonic_ns() &- lastWork < Self.spinNanos {
                 timeout = 0
+                // On few CPUs the thread that will answer may be waiting for this one's CPU.
                 sched_yield()
             }
             var count: Int32
