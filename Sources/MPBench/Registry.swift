@@ -14,6 +14,7 @@ enum ScenarioRegistry {
             ColdStart.self,
             CPUScaling.self,
             BulkEcho.self,
+            BulkEchoShared.self,
             WorkerMemory.self,
             QueueThroughput.self,
             PipeRoundTrip.self,

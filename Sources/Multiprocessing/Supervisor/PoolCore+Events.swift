@@ -38,6 +38,8 @@ extension PoolCore: WorkerConnectionDelegate {
     }
 
     private func handleHello(_ hello: HelloMessage, slot: WorkerSlot) throws {
+        // A worker being stopped (the pool terminated while it started) may still say hello.
+        if slot.phase == .exiting { return }
         guard slot.phase == .starting else { throw ProtocolError(reason: "a second hello") }
         guard hello.version == Frame.protocolVersion, hello.buildID == BuildIdentity.current else {
             let why = "worker speaks protocol \(hello.version) of build \(hello.buildID); expected \(Frame.protocolVersion) of \(BuildIdentity.current)"

@@ -73,6 +73,11 @@ final class PoolCore: @unchecked Sendable {
             slots.append(slot)
             statistics.workersStarted += 1
             connection.activate()
+            // A worker that never says hello (it hangs before its loop starts) is a start-up failure.
+            reactor.schedule(after: configuration.helloTimeout) { [weak self, weak slot] in
+                guard let self, let slot, slot.phase == .starting else { return }
+                self.kill(slot, reason: .startupFailure("no hello within \(self.configuration.helloTimeout)"), grace: nil)
+            }
         } catch {
             Self.logger.error("cannot start a worker: \(error)")
             startupFailed("\(error)", stderr: [])

@@ -22,6 +22,7 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
     private let job: EncodedJob
     private let launch: WorkerLaunchConfiguration
     private var connection: WorkerConnection?
+    private var saidHello = false
     private static let taskID: UInt64 = 1
     private static let jobID: UInt32 = 1
 
@@ -40,6 +41,11 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
             self.connection = connection
             connection.activate()
             resolveStart { $0.pid = spawned.pid }
+            // A worker that never says hello (it hangs before its loop starts) is killed.
+            reactor.schedule(after: .seconds(10)) { [weak self] in
+                guard let self, !self.saidHello, let connection = self.connection else { return }
+                connection.protocolViolation("no hello within 10 seconds")
+            }
         } catch {
             resolveStart { $0.spawnError = error }
         }
@@ -65,6 +71,7 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
             switch frame.kind {
             case .hello:
                 let hello = try HelloMessage(decoding: frame.body)
+                saidHello = true
                 guard hello.version == Frame.protocolVersion, hello.buildID == BuildIdentity.current else {
                     worker.protocolViolation("worker of another build or protocol")
                     return

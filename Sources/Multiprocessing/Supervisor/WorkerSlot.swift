@@ -10,6 +10,8 @@ struct PoolConfiguration: Sendable {
     var startupFailureLimit = 3
     /// How long a worker asked to stop with SIGTERM has before SIGKILL.
     var killGrace: Duration = .milliseconds(100)
+    /// How long a new worker has to say hello before it counts as failed to start.
+    var helloTimeout: Duration = .seconds(10)
 }
 
 /// Why the supervisor itself is stopping a worker: decides whom the death is blamed on.

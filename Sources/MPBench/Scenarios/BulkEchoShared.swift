@@ -1,0 +1,97 @@
+import Multiprocessing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sum of `count` bytes at `base`, read as 64-bit words (every byte is read, and the loop
+/// vectorizes): what "reads every byte" costs at memory speed.
+@inline(never)
+func wordSum(_ base: UnsafeRawPointer, count: Int) -> UInt64 {
+    let words = base.assumingMemoryBound(to: UInt64.self)
+    var sum: UInt64 = 0
+    for index in 0..<(count / 8) { sum &+= words[index] }
+    return sum
+}
+
+/// The word sum of `size` bytes that are all `byte`.
+func expectedWordSum(byte: UInt8, size: Int) -> UInt64 {
+    let word = UInt64(byte) &* 0x0101_0101_0101_0101
+    return word &* UInt64(size / 8)
+}
+
+/// Reads every byte of input slot `slot` and writes a fresh payload into output slot `slot`,
+/// both in memory shared with the parent: the bytes move both ways with no copy through the
+/// channel, and no handle stands in for them (each side still writes and reads every byte).
+struct EchoShared: Job {
+    var input: SharedMemory
+    var output: SharedMemory
+    var slotSize: Int
+
+    func run(_ slot: Int) async throws -> UInt64 {
+        let sum = wordSum(input.baseAddress + slot * slotSize, count: slotSize)
+        memset(output.baseAddress + slot * slotSize, Int32(truncatingIfNeeded: sum &+ 1) & 0xFF, slotSize)
+        return sum
+    }
+}
+
+/// Large payloads both ways through shared memory (the library's `SharedMemory`), the parent
+/// writing each payload into a slot and reading every byte of each reply.
+enum BulkEchoShared: Scenario {
+    static let name = "bulk-echo-shm"
+    static let summary = "400 payloads of 1 MiB through SharedMemory slots (16 in flight): the parent writes each "
+        + "payload (memset), a worker reads every byte of it and writes a fresh 1 MiB reply into an output slot, "
+        + "the parent reads every byte of the reply; the pool carries only slot numbers; GiB/s moved both ways."
+    static let peerScript: String? = nil
+
+    static var rows: [RowSpec] {
+        [RowSpec(name: name, unit: "GiB/s", higherIsBetter: true, ours: "gib_per_s", peer: nil,
+                 note: "no Python peer: the goal is absolute.") { context in
+            let value = context.ours["gib_per_s"]
+            return GoalEvaluation(text: ">= 10 GiB/s (shared memory)", quantity: "GiB/s", value: value, target: 10)
+        }]
+    }
+
+    static func measure(quick: Bool) async throws -> Metrics {
+        let count = quick ? 40 : 400
+        let size = 1 << 20
+        let slots = 16
+        let input = try SharedMemory(byteCount: slots * size)
+        let output = try SharedMemory(byteCount: slots * size)
+        // Fault the pages in once, as a long-running program would have them.
+        memset(input.baseAddress, 0, slots * size)
+        memset(output.baseAddress, 0, slots * size)
+        let job = EchoShared(input: input, output: output, slotSize: size)
+        return try await withProcessPool { pool in
+            try await warmUp(pool)
+            _ = try await pool.map(job, Array(0..<slots), chunkSize: 1)
+            let cpuBefore = processCPUSeconds()
+            let watch = Stopwatch()
+            var handles: [JobHandle<UInt64>?] = Array(repeating: nil, count: slots)
+
+            func collect(_ payload: Int) async throws {
+                let slot = payload % slots
+                guard let handle = handles[slot] else { return }
+                let byte = Payloads.byte(payload)
+                let sum = try await handle.value
+                try check(sum == expectedWordSum(byte: byte, size: size), "payload \(payload): input sum \(sum)")
+                let reply = UInt8(truncatingIfNeeded: sum &+ 1)
+                let replySum = wordSum(output.baseAddress + slot * size, count: size)
+                try check(replySum == expectedWordSum(byte: reply, size: size), "payload \(payload): reply sum \(replySum)")
+                handles[slot] = nil
+            }
+
+            for payload in 0..<count {
+                let slot = payload % slots
+                if payload >= slots { try await collect(payload - slots) }
+                memset(input.baseAddress + slot * size, Int32(Payloads.byte(payload)), size)
+                handles[slot] = try pool.submit(job, slot)
+            }
+            for payload in max(0, count - slots)..<count { try await collect(payload) }
+            let seconds = watch.seconds
+            let gib = Double(2 * count * size) / Double(1 << 30)
+            return ["gib_per_s": gib / seconds, "seconds": seconds, "payloads": Double(count),
+                    "payload_bytes": Double(size), "workers": Double(pool.workerCount),
+                    "parent_cpu_s": processCPUSeconds() - cpuBefore]
+        }
+    }
+}
