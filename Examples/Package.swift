@@ -20,13 +20,15 @@ let package = Package(
     targets: [
         // libpng and libjpeg-turbo, from the system (libpng-dev, libjpeg62-turbo-dev).
         .systemLibrary(name: "CImageCodecs", pkgConfig: "libpng"),
+        // libjpeg's errors longjmp, which Swift cannot: a C shim keeps the setjmp in C.
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(
             name: "WordFreq",
             dependencies: [.product(name: "Multiprocessing", package: "swift-multiprocessing")]
         ),
         .target(
             name: "Thumbnails",
-            dependencies: ["CImageCodecs", .product(name: "Multiprocessing", package: "swift-multiprocessing")]
+            dependencies: ["CImageCodecs", "CJPEGShim", .product(name: "Multiprocessing", package: "swift-multiprocessing")]
         ),
         .target(
             name: "Crawler",
@@ -44,8 +46,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "WordFreqTests", dependencies: ["WordFreq"]),
-        .testTarget(name: "ThumbnailsTests", dependencies: ["Thumbnails"]),
-        .testTarget(name: "CrawlerTests", dependencies: ["Crawler"]),
+        .testTarget(
+            name: "WordFreqTests",
+            dependencies: ["WordFreq", .product(name: "Multiprocessing", package: "swift-multiprocessing")]
+        ),
+        .testTarget(
+            name: "ThumbnailsTests",
+            dependencies: ["Thumbnails", .product(name: "Multiprocessing", package: "swift-multiprocessing")]
+        ),
+        .testTarget(
+            name: "CrawlerTests",
+            dependencies: ["Crawler", .product(name: "Multiprocessing", package: "swift-multiprocessing")]
+        ),
     ]
 )

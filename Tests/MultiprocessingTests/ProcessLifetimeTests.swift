@@ -36,6 +36,35 @@ struct ProcessLifetimeTests {
                 "workers left behind: \(workers.filter(isAlive))")
     }
 
+    @Test("programs started inside withInterruptCancellation keep Ctrl-C's default action")
+    func interruptCatchingIsNotInherited() async throws {
+        let status = try await withInterruptCancellation { () -> ProcessExitStatus? in
+            // A shell that sends itself SIGINT: with the default action it dies of it at once. The
+            // signal mask is cleared (this thread, a Dispatch one, blocks signals): only the
+            // disposition, which is what withInterruptCancellation sets, is inherited.
+            var pid: pid_t = 0
+            let words: [String] = ["/bin/sh", "-c", "kill -INT $$; sleep 5"]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { for pointer in argv { free(pointer) } }
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            var none = sigset_t()
+            sigemptyset(&none)
+            posix_spawnattr_setsigmask(&attributes, &none)
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+            guard posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ) == 0 else { return nil }
+            for _ in 0..<300 {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid { return ProcessExitStatus(waitStatus: raw) }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(pid, SIGKILL)
+            return nil
+        }
+        #expect(status == .signaled(SIGINT))
+    }
+
     @Test("1,000 pools created, used and closed leave no descriptor and no zombie behind")
     func thousandCycles() async throws {
         let helper = try TestProgram("MPTestHelper", arguments: ["cycles", "1000"])

@@ -31,6 +31,8 @@ struct All: AsyncParsableCommand {
         try await exitOnInterrupt {
             for demo in [WordFreqCommand.self, CrawlCommand.self, ThumbnailsCommand.self] as [any Demo.Type] {
                 print("== \(demo.title)")
+                // Progress goes to unbuffered stderr: the title must be out before it.
+                fflush(nil)
                 try await demo.runDefault()
                 print()
             }

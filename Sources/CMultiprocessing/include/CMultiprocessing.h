@@ -30,6 +30,12 @@ int cmp_pipe_cloexec(int fds[2]);
 void cmp_line_buffer_stdout(void);
 void cmp_flush_stdout(void);
 
+/// Catches `signal` with a handler that writes the signal's number (one byte) to `notify_fd`.
+/// A handler, unlike SIG_IGN, is not inherited by programs the process starts: they keep the
+/// default action. `restore` puts the default action back. Returns 0 or -1.
+int cmp_catch_signal(int signal, int notify_fd);
+int cmp_restore_signal(int signal);
+
 /// Keeps freed big buffers in the worker's heap (no mmap/munmap, and so no page faults, per
 /// chunk): a worker allocates and frees the same large arrays task after task.
 void cmp_tune_worker_malloc(void);

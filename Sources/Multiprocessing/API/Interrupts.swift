@@ -1,4 +1,4 @@
-import Dispatch
+import CMultiprocessing
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -19,28 +19,15 @@ import Glibc
 /// }
 /// ```
 ///
-/// Even without this, workers never outlive their program: they die with it.
+/// The signals are caught with a handler (not ignored), so programs that `body` starts get the
+/// default actions. Even without this, workers never outlive their program: they die with it.
 public func withInterruptCancellation<Result: Sendable>(
     signals: [Int32] = [SIGINT, SIGTERM],
     _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let task = Task { try await body() }
-    let received = InterruptCount()
-    let sources = signals.map { number -> any DispatchSourceSignal in
-        // The dispatch source sees the signal only once its default action is off.
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler {
-            if received.increment() > 1 { _exit(128 + number) }
-            task.cancel()
-        }
-        source.resume()
-        return source
-    }
-    defer {
-        for source in sources { source.cancel() }
-        for number in signals { signal(number, SIG_DFL) }
-    }
+    let watcher = try InterruptWatcher(signals: signals) { task.cancel() }
+    defer { watcher.stop() }
     return try await withTaskCancellationHandler {
         try await task.value
     } onCancel: {
@@ -48,11 +35,45 @@ public func withInterruptCancellation<Result: Sendable>(
     }
 }
 
-private final class InterruptCount: Sendable {
-    private let count = Atomic<Int>(0)
+/// Turns signals into a call of `onFirst` (the handler writes to a pipe the reactor watches);
+/// a second signal ends the process.
+private final class InterruptWatcher: Sendable {
+    private let signals: [Int32]
+    private let readEnd: Int32
+    private let writeEnd: Int32
+    private let received = Atomic<Int>(0)
+    private let registration = Mutex<UInt64?>(nil)
+    private let onFirst: @Sendable () -> Void
 
-    /// The count after this signal.
-    func increment() -> Int {
-        count.add(1, ordering: .relaxed).newValue
+    init(signals: [Int32], onFirst: @escaping @Sendable () -> Void) throws {
+        var ends: [Int32] = [-1, -1]
+        guard cmp_pipe_cloexec(&ends) == 0 else { throw ProcessPoolError.spawnFailed("pipe: \(errnoText())") }
+        for fd in ends { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        self.signals = signals
+        readEnd = ends[0]
+        writeEnd = ends[1]
+        self.onFirst = onFirst
+        Reactor.shared.execute { [self] in
+            let token = Reactor.shared.register(fd: readEnd, events: CMP_EPOLLIN) { [self] _ in drain() }
+            registration.withLock { $0 = token }
+        }
+        for signal in signals { _ = cmp_catch_signal(signal, writeEnd) }
+    }
+
+    private func drain() {
+        var byte: UInt8 = 0
+        while read(readEnd, &byte, 1) == 1 {
+            if received.add(1, ordering: .relaxed).newValue > 1 { _exit(128 + Int32(byte)) }
+            onFirst()
+        }
+    }
+
+    func stop() {
+        for signal in signals { _ = cmp_restore_signal(signal) }
+        Reactor.shared.execute { [self] in
+            if let token = registration.withLock({ $0 }) { Reactor.shared.unregister(fd: readEnd, token: token) }
+            close(readEnd)
+            close(writeEnd)
+        }
     }
 }

@@ -1,1 +1,0 @@
-// Crawler: placeholder
