@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Multiprocessing
 
 @Suite("Frames and messages")
@@ -20,6 +23,32 @@ struct FrameTests {
         #expect(received.map(\.kind) == frames.map(\.kind))
         #expect(received.map(\.body) == frames.map(\.body))
         #expect(parser.bufferedCount == 0)
+    }
+
+    @Test("a large frame read from a socket lands in its own array, whole, between small ones")
+    func largeFrameFromSocket() throws {
+        var pair: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let large = Frame(kind: .results, body: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let stream = Frame(kind: .hello, body: [1, 2]).encoded() + large.encoded() + Frame(kind: .fatal, body: [3]).encoded()
+        let parser = FrameParser()
+        var received: [Frame] = []
+        var sent = 0
+        while received.count < 3 {
+            if sent < stream.count {
+                // A few kilobytes at a time, so the large body arrives over many reads.
+                let piece = min(7_000, stream.count - sent)
+                let n = stream[sent..<(sent + piece)].withUnsafeBytes { send(pair[1], $0.baseAddress, $0.count, 0) }
+                #expect(n == piece)
+                sent += piece
+            }
+            _ = parser.receive(from: pair[0])
+            while let frame = try parser.next() { received.append(frame) }
+        }
+        #expect(received.map(\.kind) == [.hello, .results, .fatal])
+        #expect(received[1].body == large.body)
+        #expect(received[2].body == [3])
     }
 
     @Test("a frame longer than the cap is refused before anything is allocated")

@@ -135,16 +135,11 @@ final class WorkerConnection {
     private func readChannel() {
         guard !channelClosed else { return }
         while true {
-            let want = max(64 * 1024, parser.bytesWanted)
-            var result = 0
-            _ = parser.append(capacity: want) { buffer in
-                result = recv(channelFD, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-                return max(result, 0)
-            }
+            let (result, asked) = parser.receive(from: channelFD)
             if result < 0 && errno == EINTR { continue }
             if result > 0 {
                 if !deliverFrames() { return }
-                if result < want { return }
+                if result < asked { return }
                 continue
             }
             if result == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {

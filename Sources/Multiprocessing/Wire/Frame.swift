@@ -41,6 +41,10 @@ enum FrameKind: UInt8, Sendable {
     case fatal = 67
 }
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Cuts a byte stream into frames. Bytes go in as they arrive; whole frames come out.
 ///
 /// It keeps its bytes in memory it manages itself, so that receiving costs a `recv` and a copy
@@ -52,6 +56,11 @@ final class FrameParser {
     private var start = 0
     private var end = 0
     let maxFrameSize: Int
+    /// A large frame's body, read straight into its own array (no copy out of the buffer).
+    private var largeBody: [UInt8]?
+    private var largeFilled = 0
+    private var largeKind = FrameKind.results
+    static let largeThreshold = 256 * 1024
 
     init(maxFrameSize: Int = Frame.defaultMaxSize) {
         self.maxFrameSize = maxFrameSize
@@ -102,6 +111,47 @@ final class FrameParser {
         end = buffered
     }
 
+    /// Reads once from `fd` (never blocking): into the buffer, or straight into the body of a
+    /// large frame being received. Returns `recv`'s result and how many bytes it asked for
+    /// (fewer than asked: the socket is drained for now).
+    func receive(from fd: Int32) -> (result: Int, asked: Int) {
+        beginLargeFrameIfUseful()
+        if largeBody != nil {
+            let asked = largeBody!.count - largeFilled
+            var result = 0
+            largeBody!.withUnsafeMutableBytes { raw in
+                result = recv(fd, raw.baseAddress! + largeFilled, asked, Int32(MSG_DONTWAIT))
+            }
+            if result > 0 { largeFilled += result }
+            return (result, asked)
+        }
+        let asked = max(64 * 1024, bytesWanted)
+        var result = 0
+        append(capacity: asked) { buffer in
+            result = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            return max(result, 0)
+        }
+        return (result, asked)
+    }
+
+    private func beginLargeFrameIfUseful() {
+        guard largeBody == nil, end - start >= Frame.headerSize else { return }
+        let length = Int(peekLength())
+        let bodyCount = length - 1
+        let buffered = end - start - Frame.headerSize
+        // Small, complete, or malformed (next() reports it): the buffer handles those.
+        guard bodyCount >= Self.largeThreshold, length <= maxFrameSize, buffered < bodyCount,
+              let kind = FrameKind(rawValue: storage.load(fromByteOffset: start + 4, as: UInt8.self)) else { return }
+        var body = [UInt8](repeating: 0, count: bodyCount)
+        body.withUnsafeMutableBytes { raw in
+            raw.baseAddress!.copyMemory(from: storage + start + Frame.headerSize, byteCount: buffered)
+        }
+        largeBody = body
+        largeFilled = buffered
+        largeKind = kind
+        start = end
+    }
+
     /// How many bytes the frame being received still needs (at least 1 when one is partial),
     /// so that a reader can size its next read to take a big frame in one go.
     var bytesWanted: Int {
@@ -116,6 +166,12 @@ final class FrameParser {
 
     /// The next whole frame, nil when more bytes are needed.
     func next() throws(WireError) -> Frame? {
+        if let body = largeBody {
+            guard largeFilled == body.count else { return nil }
+            largeBody = nil
+            largeFilled = 0
+            return Frame(kind: largeKind, body: body)
+        }
         let available = end - start
         guard available >= 4 else { return nil }
         let length = Int(peekLength())

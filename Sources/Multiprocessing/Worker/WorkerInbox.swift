@@ -47,15 +47,10 @@ final class WorkerInbox: Sendable {
         let (outcome, dropped) = try state.withLock { state throws(WireError) -> (ReadOutcome, [UInt64]) in
             var outcome = ReadOutcome.wouldBlock
             while true {
-                let want = max(64 * 1024, state.parser.bytesWanted)
-                var result = 0
-                _ = state.parser.append(capacity: want) { buffer in
-                    result = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-                    return max(result, 0)
-                }
+                let (result, asked) = state.parser.receive(from: fd)
                 if result > 0 {
                     outcome = .data
-                    if result < want { break }
+                    if result < asked { break }
                     continue
                 }
                 if result < 0 && errno == EINTR { continue }
