@@ -26,6 +26,8 @@ struct All: AsyncParsableCommand {
         for example in [ProcessExample.self, MapExample.self, ImapUnorderedExample.self, ImapExample.self,
                         ApplyExample.self, ApplyAsyncExample.self] as [any TutorialExample.Type] {
             print("== \(example.title)")
+            // The workers write to the same stdout: the title must be out before they start.
+            fflush(nil)
             try await example.init().runExample()
             print()
         }

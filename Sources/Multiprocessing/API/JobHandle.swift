@@ -47,7 +47,11 @@ extension ProcessPool {
     /// Runs `job` on one input in a worker and returns its output (Python's `Pool.apply`).
     public func apply<J: Job>(_ job: J, _ input: J.Input, timeout: Duration? = nil, retries: Int? = nil)
         async throws -> J.Output {
-        try await submit(job, input, timeout: timeout, retries: retries).value
+        let handle = try submit(job, input, timeout: timeout, retries: retries)
+        // A tiny job answers within microseconds: a caller that waits for it awake is not
+        // woken (a wake-up between vCPUs costs more than the whole call).
+        handle.sink.spinUntilFinished(atMost: 30_000)
+        return try await handle.value
     }
 
     /// Runs a target (a job without input) in a worker and returns its output.

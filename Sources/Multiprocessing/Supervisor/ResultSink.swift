@@ -1,4 +1,8 @@
+import CMultiprocessing
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Outcomes of consecutive items of one call, as they arrive from a worker: the items'
 /// positions, their failures, and the other items' outputs still encoded (the consumer decodes
@@ -79,6 +83,14 @@ final class ResultSink: Sendable {
     }
 
     var terminalError: (any Error)? { state.withLock { $0.terminalError } }
+
+    /// Waits awake, yielding the CPU, until the call is finished or `nanoseconds` have passed.
+    func spinUntilFinished(atMost nanoseconds: UInt64) {
+        let start = cmp_monotonic_ns()
+        while !isFinished && cmp_monotonic_ns() &- start < nanoseconds {
+            sched_yield()
+        }
+    }
 
     /// Every item resolved, or the call ended.
     var isFinished: Bool {
