@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
+        // Pools whose workers are many machines sharing a PostgreSQL database.
+        .library(name: "MultiprocessingPostgres", targets: ["MultiprocessingPostgres"]),
+        .executable(name: "mp-postgres", targets: ["MPPostgres"]),
         .executable(name: "examples", targets: ["Examples"]),
         .executable(name: "mp-soak", targets: ["MPSoak"]),
         .executable(name: "mp-bench", targets: ["MPBench"]),
@@ -15,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Deque (task queues) and Heap (timers) for the supervisor.
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // The PostgreSQL client of MultiprocessingPostgres only (the core has no database dependency).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Command-line parsing for the example and benchmark tools only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -34,6 +39,26 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The constructor that turns an executable into a worker host of a PostgreSQL queue before main.
+        .target(name: "CMultiprocessingPostgres"),
+        .target(
+            name: "MultiprocessingPostgres",
+            dependencies: [
+                "Multiprocessing",
+                "CMultiprocessing",
+                "CMultiprocessingPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shows a queue's state, migrates its schema and removes finished jobs.
+        .executableTarget(
+            name: "MPPostgres",
+            dependencies: [
+                "MultiprocessingPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "Examples",
             dependencies: [
@@ -47,6 +72,7 @@ let package = Package(
             name: "MPBench",
             dependencies: [
                 "Multiprocessing",
+                "MultiprocessingPostgres",
                 "CBenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -63,11 +89,16 @@ let package = Package(
         // is killed, and to count descriptors and children over many pool cycles.
         .executableTarget(
             name: "MPTestHelper",
-            dependencies: ["Multiprocessing"]
+            dependencies: ["Multiprocessing", "MultiprocessingPostgres"]
         ),
         .testTarget(
             name: "MultiprocessingTests",
             dependencies: ["Multiprocessing"]
+        ),
+        // Runs against a real PostgreSQL server that the tests start themselves (initdb + pg_ctl).
+        .testTarget(
+            name: "MultiprocessingPostgresTests",
+            dependencies: ["MultiprocessingPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
     ]
 )

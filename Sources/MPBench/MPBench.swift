@@ -40,6 +40,11 @@ struct MPBench: AsyncParsableCommand {
                                valueName: "directory"))
     var peerDirectory: String?
 
+    @Option(help: ArgumentHelp("Also run the PostgreSQL scenarios (pg-tiny against Celery + Redis, pg-recovery) "
+                               + "against this database; Benchmarks/postgres/throwaway-server.sh starts one.",
+                               valueName: "url"))
+    var postgres: String?
+
     @Option(help: ArgumentHelp("Kill a run that takes longer than this (default: 600 s; 300 s with --quick).",
                                valueName: "seconds"))
     var timeLimit: Double?
@@ -63,6 +68,16 @@ struct MPBench: AsyncParsableCommand {
             }
             let chosen = Set(names.compactMap { ScenarioRegistry.named($0)?.name })
             scenarios = scenarios.filter { chosen.contains($0.name) }
+        }
+        if let postgres {
+            // The measuring processes (and the worker hosts they start) read it from the environment.
+            setenv(PostgresBench.urlVariable, postgres, 1)
+        } else {
+            let skipped = scenarios.filter { $0.needsPostgres }.map { $0.name }
+            if only != nil && !skipped.isEmpty {
+                throw ValidationError("\(skipped.joined(separator: ", ")) need a database: pass --postgres URL")
+            }
+            scenarios = scenarios.filter { !$0.needsPostgres }
         }
         let root = Locations.repositoryRoot()
         guard let directory = peerDirectory ?? root.map({ $0 + "/Benchmarks/python" }) else {

@@ -18,6 +18,8 @@ enum ScenarioRegistry {
             WorkerMemory.self,
             QueueThroughput.self,
             PipeRoundTrip.self,
+            PostgresTiny.self,
+            PostgresRecovery.self,
         ]
     }
 

@@ -18,11 +18,14 @@ protocol Scenario {
     static func measure(quick: Bool) async throws -> Metrics
     /// How long one run of either side may take before it is killed, in seconds.
     static var timeLimitSeconds: Double { get }
+    /// Whether it needs a PostgreSQL server (`mp-bench --postgres URL`); such scenarios run only then.
+    static var needsPostgres: Bool { get }
 }
 
 extension Scenario {
     static var peerScript: String? { name.replacingDashes() + ".py" }
     static var timeLimitSeconds: Double { 600 }
+    static var needsPostgres: Bool { false }
 }
 
 extension String {

@@ -2,6 +2,7 @@
 // inside the test runner: its own death by SIGKILL or SIGINT, and its own descriptors and
 // children over many pool cycles without other tests' pools in the same process.
 import Multiprocessing
+import MultiprocessingPostgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,6 +64,21 @@ case "hold-pool":
     for pid in await pool.workerPIDs() { say("worker \(pid)") }
     say("ready")
     _ = try await pool.map(Nap(), Array(repeating: 1000, count: 1000), chunkSize: 1)
+case "pg-submit":
+    // Submits a job of Square on 0..<count to the queue named by MP_TEST_PG_QUEUE of the
+    // database MP_TEST_PG_URL, says its id, collects a few results, then waits to be killed.
+    // (This executable is also the tests' worker host of "another build".)
+    let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 100
+    guard let url = getenv("MP_TEST_PG_URL"), let queue = getenv("MP_TEST_PG_QUEUE") else { say("no database"); exit(2) }
+    let pool = try await DistributedProcessPool(url: String(cString: url), queue: String(cString: queue))
+    let job = try await pool.start(Square(), Array(0..<count))
+    say("job \(job.id)")
+    var collected = 0
+    for try await _ in job.outcomes() {
+        collected += 1
+        if collected == 5 { say("collected 5") }
+    }
+    try await Task.sleep(for: .seconds(3600))
 case "cycles":
     // Creates, uses and closes pools; says what is left over.
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 1000

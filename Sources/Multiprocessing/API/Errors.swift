@@ -31,6 +31,9 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         case jobUnavailable(String)
         /// The channel carried a frame that does not make sense; the worker was replaced.
         case protocolViolation(String)
+        /// A worker host of a distributed pool reported this attempt's failure (a crash, a
+        /// timeout, a host that stopped answering, a task it refused), in its own words.
+        case failedOnHost(host: String, cause: String)
 
         public var description: String {
             switch self {
@@ -44,6 +47,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
             case let .codingFailed(why): return "coding failed: \(why)"
             case let .jobUnavailable(why): return "job unavailable in the worker: \(why)"
             case let .protocolViolation(why): return "protocol violation: \(why)"
+            case let .failedOnHost(host, cause): return "failed on worker host \(host): \(cause)"
             }
         }
     }

@@ -4,14 +4,56 @@
 /// Awaiting ``value`` gives the output or throws the ``JobFailure``. ``cancel()`` drops the
 /// work if it has not started and kills its worker if it has (the pool replaces it).
 public struct JobHandle<Output: Sendable>: Sendable {
+    let backend: any JobHandleBackend<Output>
+
+    /// A handle over another kind of pool's work (such as a distributed pool's).
+    public init(_ backend: some JobHandleBackend<Output>) {
+        self.backend = backend
+    }
+
+    /// The job's output, once it is done.
+    public var value: Output {
+        get async throws { try await backend.value }
+    }
+
+    /// The outcome, without throwing.
+    public var result: Result<Output, any Error> {
+        get async {
+            do { return .success(try await value) } catch { return .failure(error) }
+        }
+    }
+
+    /// Stops the work: dropped if queued, its worker killed if running. Awaiting ``value``
+    /// then throws `CancellationError`.
+    public func cancel() {
+        backend.cancel()
+    }
+
+    /// Whether the work has finished (succeeded, failed or been cancelled).
+    public var isFinished: Bool { backend.isFinished }
+}
+
+/// What stands behind a ``JobHandle``: one call in a ``ProcessPool``, or work in another
+/// kind of pool that offers the same calls (see ``JobPool``).
+public protocol JobHandleBackend<Output>: Sendable {
+    associatedtype Output: Sendable
+    /// The output once the work is done; cancelling the awaiting task cancels the work.
+    var value: Output { get async throws }
+    /// Stops the work.
+    func cancel()
+    /// Whether the work has finished.
+    var isFinished: Bool { get }
+}
+
+/// One call of a ``ProcessPool`` that yields one output.
+struct LocalCallHandle<Output: Sendable>: JobHandleBackend {
     let pool: ProcessPool
     let callID: UInt64
     let sink: ResultSink
     let jobType: String
     let decode: @Sendable (ResultPiece) throws -> Output
 
-    /// The job's output, once it is done.
-    public var value: Output {
+    var value: Output {
         get async throws {
             let pieces = try await withTaskCancellationHandler {
                 try await sink.waitForAll()
@@ -26,28 +68,18 @@ public struct JobHandle<Output: Sendable>: Sendable {
         }
     }
 
-    /// The outcome, without throwing.
-    public var result: Result<Output, any Error> {
-        get async {
-            do { return .success(try await value) } catch { return .failure(error) }
-        }
-    }
-
-    /// Stops the work: dropped if queued, its worker killed if running. Awaiting ``value``
-    /// then throws `CancellationError`.
-    public func cancel() {
+    func cancel() {
         pool.cancel(callID: callID)
     }
 
-    /// Whether the work has finished (succeeded, failed or been cancelled).
-    public var isFinished: Bool { sink.isFinished }
+    var isFinished: Bool { sink.isFinished }
 }
 
 extension ProcessPool {
     /// Runs `job` on one input in a worker and returns its output (Python's `Pool.apply`).
     public func apply<J: Job>(_ job: J, _ input: J.Input, timeout: Duration? = nil, retries: Int? = nil)
         async throws -> J.Output {
-        let handle = try submit(job, input, timeout: timeout, retries: retries)
+        let handle = try submitLocal(job, input, timeout: timeout, retries: retries)
         // A tiny job answers within microseconds: a caller that waits for it awake is not
         // woken (a wake-up between vCPUs costs more than the whole call).
         handle.sink.spinUntilFinished(atMost: 30_000)
@@ -64,6 +96,11 @@ extension ProcessPool {
     /// (Python's `apply_async` and `Executor.submit`).
     public func submit<J: Job>(_ job: J, _ input: J.Input, timeout: Duration? = nil, retries: Int? = nil)
         throws -> JobHandle<J.Output> {
+        JobHandle(try submitLocal(job, input, timeout: timeout, retries: retries))
+    }
+
+    private func submitLocal<J: Job>(_ job: J, _ input: J.Input, timeout: Duration?, retries: Int?)
+        throws -> LocalCallHandle<J.Output> {
         try ensureOpen()
         let encodedJob = try EncodedJob(job)
         let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: false)
@@ -72,7 +109,7 @@ extension ProcessPool {
         let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options, wholeInput: [chunk])
         sink.inputFinished(total: 1)
         let jobType = encodedJob.displayName
-        return JobHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
+        return LocalCallHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
             let outputs: [J.Output] = try PieceDecoding.successes(piece, jobType: jobType)
             guard let output = outputs.first else {
                 throw JobFailure(reason: .codingFailed("no output"), jobType: jobType)
@@ -95,13 +132,13 @@ extension ProcessPool {
                             wholeInput: [Chunk(firstIndex: 0, count: 1, inputs: Payload([]))])
         sink.inputFinished(total: 1)
         let jobType = encodedJob.displayName
-        return JobHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
+        return JobHandle(LocalCallHandle(pool: self, callID: callID, sink: sink, jobType: jobType) { piece in
             do {
                 return try TargetOutputCoding.decode(T.Output.self, from: piece.outputs)
             } catch {
                 throw JobFailure(reason: .codingFailed("cannot decode \(T.Output.self): \(error)"), jobType: jobType)
             }
-        }
+        })
     }
 
     /// Python's `apply_async`: the same as ``submit(_:_:timeout:retries:)``.

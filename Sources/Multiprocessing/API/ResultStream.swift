@@ -11,14 +11,24 @@ import Synchronization
 public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
     public typealias Failure = any Error
 
-    let start: @Sendable () -> StreamState<Element>
+    let start: @Sendable () -> any ResultSource<Element>
+
+    init(start: @escaping @Sendable () -> any ResultSource<Element>) {
+        self.start = start
+    }
+
+    /// A stream of results that another kind of pool (such as a distributed one) produces:
+    /// `makeStream` is called once per iteration and gives the elements, then ends or throws.
+    public init(_ makeStream: @escaping @Sendable () -> AsyncThrowingStream<Element, any Error>) {
+        start = { StreamSource(makeStream().makeAsyncIterator()) }
+    }
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(state: start())
     }
 
     public struct Iterator: AsyncIteratorProtocol {
-        let state: StreamState<Element>
+        let state: any ResultSource<Element>
 
         public mutating func next() async throws -> Element? {
             try await state.next()
@@ -26,9 +36,28 @@ public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
     }
 }
 
+/// Where a ``ResultStream``'s iterator takes its elements from.
+protocol ResultSource<Element>: AnyObject {
+    associatedtype Element
+    func next() async throws -> Element?
+}
+
+/// A result source over an `AsyncThrowingStream` (for pools other than ``ProcessPool``).
+final class StreamSource<Element: Sendable>: ResultSource {
+    private var iterator: AsyncThrowingStream<Element, any Error>.Iterator
+
+    init(_ iterator: AsyncThrowingStream<Element, any Error>.Iterator) {
+        self.iterator = iterator
+    }
+
+    func next() async throws -> Element? {
+        try await iterator.next()
+    }
+}
+
 /// The consumer's side of a stream: reorders (for `imap`), decodes, and reports consumption
 /// for backpressure. Used by one iterator at a time.
-final class StreamState<Element: Sendable>: @unchecked Sendable {
+final class StreamState<Element: Sendable>: ResultSource, @unchecked Sendable {
     // @unchecked: an iterator is used by one task at a time (AsyncIteratorProtocol's contract);
     // the mutable buffers are touched only from `next()`.
 
@@ -224,7 +253,7 @@ extension ProcessPool {
         let encodedJob = try EncodedJob(job)
         let options = try callOptions(timeout: timeout, retries: retries, typeRetries: J.retries, reportsIndex: true)
         let jobType = encodedJob.displayName
-        return ResultStream { [self] in
+        return ResultStream(start: { [self] in
             let callID = nextCallID()
             let sink = openCall(id: callID, kind: .chunks, job: encodedJob, options: options, progress: progress)
             let feeder = Task { [self] in
@@ -233,6 +262,6 @@ extension ProcessPool {
             return StreamState(pool: self, callID: callID, sink: sink, ordered: ordered, decode: { piece in
                 (PieceDecoding.results(piece, jobType: jobType) as [Result<J.Output, JobFailure>]).map(wrap)
             }, feeder: feeder)
-        }
+        })
     }
 }

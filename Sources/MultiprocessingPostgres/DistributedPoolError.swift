@@ -1,0 +1,28 @@
+/// A misuse of a distributed pool, or a database that cannot be used.
+public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The connection URL or an option is wrong (says which and why).
+    case invalidConfiguration(String)
+    /// The database holds a newer schema than this build knows: upgrade this program.
+    case schemaTooNew(found: Int, supported: Int)
+    /// An input or output is larger than the pool's payload cap.
+    case payloadTooLarge(bytes: Int, limit: Int)
+    /// No job with this id is in the queue (finished long ago and removed, or never made).
+    case unknownJob(Int64)
+    /// A job was re-attached with another output type than it was submitted with.
+    case outputTypeMismatch(expected: String, found: String)
+    /// The pool was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case let .invalidConfiguration(why): return "invalid configuration: \(why)"
+        case let .schemaTooNew(found, supported):
+            return "the queue's schema is version \(found); this build knows versions up to \(supported): upgrade it"
+        case let .payloadTooLarge(bytes, limit): return "a payload of \(bytes) bytes exceeds the cap of \(limit) bytes"
+        case let .unknownJob(id): return "no job \(id) in this queue"
+        case let .outputTypeMismatch(expected, found):
+            return "job was submitted with output type \(found), not \(expected)"
+        case .closed: return "the distributed pool is closed"
+        }
+    }
+}

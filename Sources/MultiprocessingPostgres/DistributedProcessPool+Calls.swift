@@ -1,0 +1,132 @@
+import Multiprocessing
+import Synchronization
+
+// The calls of `JobPool`, as on a local pool. `chunkSize` is accepted for the same signature
+// and not used: hosts claim tasks in batches of their own size.
+extension DistributedProcessPool {
+    /// Runs `job` on every input on the worker hosts and returns the outputs in input order.
+    /// Throws the first ``Multiprocessing/JobFailure`` (and cancels the rest of the job);
+    /// cancelling the calling task cancels the job.
+    public func map<J: Job>(
+        _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
+        timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
+    ) async throws -> [J.Output] {
+        let handle = try await start(job, inputs, timeout: timeout, retries: retries)
+        return try await cancellingOnFailure(handle) {
+            var outputs = [J.Output?](repeating: nil, count: handle.total)
+            for try await outcome in handle.outcomes() {
+                outputs[outcome.index] = try outcome.result.get()
+                progress?.advance()
+            }
+            try Task.checkCancellation()
+            return outputs.map { $0! }
+        }
+    }
+
+    /// Yields the outputs in input order as hosts finish them.
+    public func imap<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        stream(job, inputs, ordered: true, timeout: timeout, retries: retries, progress: progress)
+    }
+
+    /// Yields the outputs as hosts finish them.
+    public func imapUnordered<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
+        progress: ProgressReporter? = nil
+    ) throws -> ResultStream<J.Output> where S.Element == J.Input {
+        stream(job, inputs, ordered: false, timeout: timeout, retries: retries, progress: progress)
+    }
+
+    /// Runs `job` on one input on a worker host and returns its output.
+    public func apply<J: Job>(_ job: J, _ input: J.Input, timeout: Duration? = nil, retries: Int? = nil)
+        async throws -> J.Output {
+        try await map(job, [input], timeout: timeout, retries: retries)[0]
+    }
+
+    /// Submits `job` on one input and returns at once with a handle to await or cancel.
+    public func submit<J: Job>(_ job: J, _ input: J.Input, timeout: Duration? = nil, retries: Int? = nil)
+        throws -> JobHandle<J.Output> {
+        let finished = OnceFlag()
+        let work = Task {
+            defer { finished.set() }
+            let handle = try await start(job, [input], timeout: timeout, retries: retries)
+            return try await cancellingOnFailure(handle) { try await handle.results()[0].get() }
+        }
+        return JobHandle(RemoteCallHandle(work: work, finished: finished))
+    }
+
+    private func stream<J: Job, S: Sequence & Sendable>(
+        _ job: J, _ inputs: S, ordered: Bool, timeout: Duration?, retries: Int?, progress: ProgressReporter?
+    ) -> ResultStream<J.Output> where S.Element == J.Input {
+        ResultStream { [self] in
+            AsyncThrowingStream { continuation in
+                let work = Task {
+                    do {
+                        let handle = try await start(job, inputs, timeout: timeout, retries: retries)
+                        try await cancellingOnFailure(handle) {
+                            var waiting: [Int: J.Output] = [:]
+                            var next = 0
+                            for try await outcome in handle.outcomes() {
+                                let output = try outcome.result.get()
+                                progress?.advance()
+                                guard ordered else {
+                                    continuation.yield(output)
+                                    continue
+                                }
+                                waiting[outcome.index] = output
+                                while let ready = waiting.removeValue(forKey: next) {
+                                    continuation.yield(ready)
+                                    next += 1
+                                }
+                            }
+                            try Task.checkCancellation()
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in work.cancel() }
+            }
+        }
+    }
+
+    /// Runs `body`; if it fails or the task is cancelled, cancels what is left of the job.
+    func cancellingOnFailure<Output: Codable & Sendable, Result>(
+        _ handle: DistributedJob<Output>, _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
+        } catch {
+            // Detached: the calling task may be cancelled, and the cancellation must still reach the database.
+            let id = handle.id
+            await Task.detached { [self] in try? await cancel(jobID: id) }.value
+            throw error
+        }
+    }
+}
+
+/// The handle of a distributed pool's `submit`: cancelling it cancels its task, which cancels
+/// the job in the database.
+struct RemoteCallHandle<Output: Sendable>: JobHandleBackend {
+    let work: Task<Output, any Error>
+    let finished: OnceFlag
+
+    var value: Output {
+        get async throws {
+            try await withTaskCancellationHandler {
+                try await work.value
+            } onCancel: {
+                work.cancel()
+            }
+        }
+    }
+
+    func cancel() {
+        work.cancel()
+    }
+
+    var isFinished: Bool { finished.isSet }
+}

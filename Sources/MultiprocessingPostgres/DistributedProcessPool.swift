@@ -1,0 +1,188 @@
+import Logging
+import Multiprocessing
+import PostgresNIO
+
+/// A pool whose workers are processes on many machines, which share a PostgreSQL database as
+/// a durable job queue: the same calls as ``Multiprocessing/ProcessPool`` (it conforms to
+/// ``Multiprocessing/JobPool``), with tasks and results stored as rows.
+///
+/// ```swift
+/// let pool = try await DistributedProcessPool(url: "postgres://app:secret@db/jobs", queue: "images")
+/// let thumbnails = try await pool.map(MakeThumbnail(), paths)
+/// ```
+///
+/// Worker hosts are the same executable started with `MULTIPROCESSING_POSTGRES_WORKER=<queue>`
+/// and `MULTIPROCESSING_POSTGRES_URL=<url>` (see ``WorkerHost``). Execution is at least once: a
+/// task whose host dies runs again elsewhere when its lease expires; its recorded result is
+/// exactly once (the first one wins; later ones are counted as duplicates). A task that keeps
+/// crashing workers or timing out is dead-lettered after ``Options/maxAttempts`` attempts, with
+/// each attempt's cause. A job outlives its submitter: ``attach(jobID:outputType:)`` collects it
+/// again by its id.
+public final class DistributedProcessPool: JobPool {
+    /// Settings of a submitter.
+    public struct Options: Sendable {
+        /// Attempts per task when its worker crashes, it times out or its host stops answering.
+        /// A job type's ``Multiprocessing/Job/retries`` or a call's `retries` (attempts - 1) win.
+        public var maxAttempts: Int
+        /// How long one task may run on a host before its worker is killed (nil: no limit).
+        public var timeout: Duration?
+        /// The largest input or output, encoded, that a task may have.
+        public var maxPayloadBytes: Int
+        /// How often to look for results when no notification came.
+        public var pollInterval: Duration
+
+        public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
+                    pollInterval: Duration = .milliseconds(500)) {
+            self.maxAttempts = maxAttempts
+            self.timeout = timeout
+            self.maxPayloadBytes = maxPayloadBytes
+            self.pollInterval = pollInterval
+        }
+    }
+
+    /// The queue's name: worker hosts of this queue run this pool's tasks.
+    public let queue: String
+    public let options: Options
+    let database: QueueDatabase
+    let resultBells: NotificationHub
+    let buildIdentity: String
+
+    /// Connects, and creates or migrates the queue's tables when needed.
+    public convenience init(url: String, queue: String, options: Options = Options(),
+                            logger: Logger = Logger(label: "multiprocessing.postgres")) async throws {
+        try await self.init(url: url, queue: queue, options: options, logger: logger, buildIdentity: BuildIdentity.current)
+    }
+
+    /// For tests: stamps the jobs with another build's identity, as a submitter of another build would.
+    @_spi(Testing)
+    public init(url: String, queue: String, options: Options = Options(), logger: Logger, buildIdentity: String) async throws {
+        guard !queue.isEmpty else { throw DistributedPoolError.invalidConfiguration("the queue needs a name") }
+        guard options.maxAttempts >= 1 else {
+            throw DistributedPoolError.invalidConfiguration("maxAttempts must be at least 1")
+        }
+        let settings = try PostgresConnectionSettings(url: url)
+        self.queue = queue
+        self.options = options
+        self.buildIdentity = buildIdentity
+        database = QueueDatabase(settings: settings, logger: logger)
+        do {
+            try await Schema.migrate(database)
+        } catch {
+            database.shutdown()
+            throw error
+        }
+        resultBells = NotificationHub(database: database, channel: "mp_results")
+        logger.debug("distributed pool ready", metadata: ["database": "\(settings)", "queue": "\(queue)"])
+    }
+
+    /// Closes the database connections. Jobs already submitted go on running on the hosts.
+    public func close() {
+        resultBells.stop()
+        database.shutdown()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Submits `job` on every input and returns at once with the job's handle (its id lets
+    /// another process collect it with ``attach(jobID:outputType:)``).
+    public func start<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration? = nil,
+                              retries: Int? = nil) async throws -> DistributedJob<J.Output> {
+        let typeName = try Self.typeName(of: J.self)
+        let jobBlob = try BinaryEncoder().encode(job)
+        try checkSize(jobBlob.count)
+        var encoded: [ByteBuffer] = []
+        for input in inputs {
+            let bytes = try BinaryEncoder().encode(input)
+            try checkSize(bytes.count)
+            encoded.append(ByteBuffer(bytes: bytes))
+        }
+        let attempts = (retries ?? J.retries).map { $0 + 1 } ?? options.maxAttempts
+        let limit = timeout ?? options.timeout
+        let timeoutMS = limit.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
+        let outputType = _mangledTypeName(J.Output.self) ?? String(reflecting: J.Output.self)
+        let jobName = String(reflecting: J.self)
+        var jobID: Int64 = 0
+        for try await id in try await database.execute("""
+            INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms)
+            VALUES (\(queue), \(buildIdentity), \(typeName), \(jobName), \(outputType), \(ByteBuffer(bytes: jobBlob)),
+                    \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS))
+            RETURNING id
+            """).decode(Int64.self) {
+            jobID = id
+        }
+        // In batches, each announced at once, so hosts start while the rest is written.
+        var start = 0
+        repeat {
+            let end = min(start + 5_000, encoded.count)
+            let indices = (start..<end).map { Int32($0) }
+            let batch = Array(encoded[start..<end])
+            try await database.execute("""
+                WITH inserted AS (
+                    INSERT INTO mp_tasks (job_id, idx, queue, input)
+                    SELECT \(jobID), u.i, \(queue), u.b FROM unnest(\(indices)::int4[], \(batch)::bytea[]) AS u(i, b)
+                    RETURNING 1)
+                SELECT count(*), pg_notify('mp_tasks', \(queue)) FROM inserted
+                """)
+            start = end
+        } while start < encoded.count
+        database.logger.debug("job submitted", metadata: ["job": "\(jobID)", "tasks": "\(encoded.count)"])
+        return DistributedJob(id: jobID, total: encoded.count, jobName: jobName, pool: self)
+    }
+
+    /// The handle of a job submitted earlier (by this process or another one, such as a
+    /// submitter that crashed): its outcomes so far and the rest as they come.
+    public func attach<Output: Codable & Sendable>(jobID: Int64, outputType: Output.Type = Output.self)
+        async throws -> DistributedJob<Output> {
+        for try await (total, name, storedType) in try await database.execute(
+            "SELECT total, job_name, output_type FROM mp_jobs WHERE id = \(jobID) AND queue = \(queue)"
+        ).decode((Int32, String, String).self) {
+            let expected = _mangledTypeName(Output.self) ?? String(reflecting: Output.self)
+            guard storedType == expected else {
+                throw DistributedPoolError.outputTypeMismatch(expected: String(reflecting: Output.self), found: storedType)
+            }
+            return DistributedJob(id: jobID, total: Int(total), jobName: name, pool: self)
+        }
+        throw DistributedPoolError.unknownJob(jobID)
+    }
+
+    /// Cancels a job: its queued tasks are dropped, and hosts kill the workers running its tasks.
+    public func cancel(jobID: Int64) async throws {
+        try await database.execute("""
+            WITH job AS (UPDATE mp_jobs SET state = 'cancelled', finished_at = now()
+                         WHERE id = \(jobID) AND state = 'running' RETURNING id),
+                 tasks AS (UPDATE mp_tasks SET state = 'cancelled', lease_until = NULL
+                           WHERE job_id = \(jobID) AND state IN ('pending', 'running') RETURNING 1)
+            SELECT (SELECT count(*) FROM tasks), pg_notify('mp_cancel', \(String(jobID))), pg_notify('mp_results', \(String(jobID)))
+            """)
+        database.logger.debug("job cancelled", metadata: ["job": "\(jobID)"])
+    }
+
+    /// What the queue holds now (the same as `mp-postgres status`).
+    public func status() async throws -> QueueStatus {
+        try await QueueStatus.read(database, queue: queue)
+    }
+
+    /// Removes jobs that finished or were cancelled more than `age` ago, with their tasks.
+    /// Worker hosts do this on their own for their retention setting.
+    @discardableResult
+    public func removeFinishedJobs(olderThan age: Duration) async throws -> Int {
+        try await Retention.removeFinishedJobs(database, queue: queue, olderThan: age)
+    }
+
+    func checkSize(_ bytes: Int) throws {
+        if bytes > options.maxPayloadBytes {
+            throw DistributedPoolError.payloadTooLarge(bytes: bytes, limit: options.maxPayloadBytes)
+        }
+    }
+
+    /// The name a worker host finds `type` under, or the same clear error as a local pool's.
+    static func typeName<T>(of type: T.Type) throws -> String {
+        guard let name = _mangledTypeName(type), let found = _typeByName(name), found == type else {
+            throw ProcessPoolError.unresolvableJobType(String(reflecting: type), reason:
+                "a worker host cannot find it by name. Declare it at file scope (not inside a function or closure).")
+        }
+        return name
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import PostgresNIO
+
+/// Where a queue's database is and how to reach it, read from a connection URL:
+/// `postgres://user:password@host:5432/database?sslmode=require`, or a Unix socket with
+/// `postgres://user@/database?host=/run/postgresql`.
+///
+/// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it) or `require`
+/// (TLS, or no connection); `require` verifies the server's certificate against the system's
+/// trust roots. The password never appears in ``description`` or in any log line.
+public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
+    /// How the connection is encrypted.
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    public var host: String
+    public var port: Int
+    /// The directory of the server's Unix socket, when the URL names one instead of a host.
+    public var socketDirectory: String?
+    public var username: String
+    public var password: String?
+    public var database: String?
+    public var tls: TLSMode
+
+    /// Reads a `postgres://` or `postgresql://` URL.
+    public init(url: String) throws(DistributedPoolError) {
+        guard let components = URLComponents(string: url),
+              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql" else {
+            throw .invalidConfiguration("not a postgres:// URL (the URL itself is not shown: it may hold a password)")
+        }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
+                               uniquingKeysWith: { _, last in last })
+        guard let user = components.user, !user.isEmpty else {
+            throw .invalidConfiguration("the connection URL names no user")
+        }
+        username = user.removingPercentEncoding ?? user
+        password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        database = path.isEmpty ? nil : path
+        port = components.port ?? Int(query["port"] ?? "") ?? 5432
+        if let directory = query["host"], directory.hasPrefix("/") {
+            socketDirectory = directory
+            host = "localhost"
+        } else {
+            host = components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        }
+        let mode = query["sslmode"] ?? "prefer"
+        guard let tls = TLSMode(rawValue: mode) else {
+            throw .invalidConfiguration("sslmode must be disable, prefer or require, not \(mode)")
+        }
+        self.tls = tls
+    }
+
+    /// The URL without its password.
+    public var description: String {
+        let place = socketDirectory.map { "?host=\($0)" } ?? ""
+        let at = socketDirectory == nil ? "\(host):\(port)" : ""
+        return "postgres://\(username)@\(at)/\(database ?? "")\(place)\(place.isEmpty ? "?" : "&")sslmode=\(tls.rawValue)"
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        if let socketDirectory {
+            configuration = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username,
+                                  password: password, database: database)
+        } else {
+            let tlsSetting: PostgresClient.Configuration.TLS
+            switch tls {
+            case .disable: tlsSetting = .disable
+            case .prefer: tlsSetting = .prefer(.makeClientConfiguration())
+            case .require: tlsSetting = .require(.makeClientConfiguration())
+            }
+            configuration = .init(host: host, port: port, username: username, password: password,
+                                  database: database, tls: tlsSetting)
+        }
+        configuration.options.maximumConnections = 8
+        return configuration
+    }
+}

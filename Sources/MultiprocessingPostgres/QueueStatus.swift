@@ -1,0 +1,105 @@
+import Foundation
+import PostgresNIO
+
+/// What a queue holds: tasks by state, running tasks by host, the hosts and when they were
+/// last heard from, and how many duplicate results were discarded.
+public struct QueueStatus: Sendable, CustomStringConvertible {
+    public var queue: String
+    public var pending = 0
+    public var running = 0
+    public var done = 0
+    public var failed = 0
+    public var dead = 0
+    public var cancelled = 0
+    /// Duplicate results (a task run twice because its first host's lease expired).
+    public var duplicates = 0
+    /// Jobs not yet finished or cancelled.
+    public var openJobs = 0
+    /// Running tasks by host id.
+    public var runningByHost: [String: Int] = [:]
+    /// Every host that has registered, with the seconds since it was last heard from.
+    public var hosts: [(id: String, secondsSinceSeen: Double)] = []
+
+    static func read(_ database: QueueDatabase, queue: String) async throws -> QueueStatus {
+        var status = QueueStatus(queue: queue)
+        for try await (state, count, duplicates) in try await database.execute("""
+            SELECT state, count(*), coalesce(sum(duplicates), 0)::int8 FROM mp_tasks WHERE queue = \(queue) GROUP BY state
+            """).decode((String, Int, Int).self) {
+            status.duplicates += duplicates
+            switch state {
+            case "pending": status.pending = count
+            case "running": status.running = count
+            case "done": status.done = count
+            case "failed": status.failed = count
+            case "dead": status.dead = count
+            default: status.cancelled = count
+            }
+        }
+        for try await (host, count) in try await database.execute("""
+            SELECT coalesce(host, '?'), count(*) FROM mp_tasks WHERE queue = \(queue) AND state = 'running' GROUP BY host
+            """).decode((String, Int).self) {
+            status.runningByHost[host] = count
+        }
+        for try await (host, age) in try await database.execute("""
+            SELECT id, extract(epoch FROM now() - seen_at)::float8 FROM mp_hosts WHERE queue = \(queue) ORDER BY id
+            """).decode((String, Double).self) {
+            status.hosts.append((host, age))
+        }
+        for try await count in try await database.execute(
+            "SELECT count(*) FROM mp_jobs WHERE queue = \(queue) AND state = 'running'").decode(Int.self) {
+            status.openJobs = count
+        }
+        return status
+    }
+
+    /// A table for people.
+    public var description: String {
+        var lines = ["queue \(queue): \(openJobs) open jobs",
+                     "  pending \(pending)  running \(running)  done \(done)  failed \(failed)  dead \(dead)  cancelled \(cancelled)  duplicates \(duplicates)"]
+        for (host, seen) in hosts {
+            lines.append("  host \(host): running \(runningByHost[host] ?? 0), last seen \(String(format: "%.1f", seen)) s ago")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The Prometheus text format, for a scraper (`mp-postgres status --prometheus`).
+    public var prometheusText: String {
+        var lines = ["# TYPE mp_tasks gauge"]
+        for (state, count) in [("pending", pending), ("running", running), ("done", done), ("failed", failed),
+                               ("dead", dead), ("cancelled", cancelled)] {
+            lines.append("mp_tasks{queue=\"\(queue)\",state=\"\(state)\"} \(count)")
+        }
+        lines.append("# TYPE mp_duplicate_results gauge")
+        lines.append("mp_duplicate_results{queue=\"\(queue)\"} \(duplicates)")
+        lines.append("# TYPE mp_open_jobs gauge")
+        lines.append("mp_open_jobs{queue=\"\(queue)\"} \(openJobs)")
+        lines.append("# TYPE mp_host_running_tasks gauge")
+        for (host, _) in hosts {
+            lines.append("mp_host_running_tasks{queue=\"\(queue)\",host=\"\(host)\"} \(runningByHost[host] ?? 0)")
+        }
+        lines.append("# TYPE mp_host_seconds_since_seen gauge")
+        for (host, seen) in hosts {
+            lines.append("mp_host_seconds_since_seen{queue=\"\(queue)\",host=\"\(host)\"} \(seen)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Removal of finished jobs, and of hosts long gone.
+enum Retention {
+    static func removeFinishedJobs(_ database: QueueDatabase, queue: String, olderThan age: Duration) async throws -> Int {
+        let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        var removed = 0
+        for try await count in try await database.execute("""
+            WITH gone AS (DELETE FROM mp_jobs WHERE queue = \(queue) AND state IN ('finished', 'cancelled')
+                          AND finished_at < now() - \(seconds) * interval '1 second' RETURNING 1)
+            SELECT count(*) FROM gone
+            """).decode(Int.self) {
+            removed = count
+        }
+        try await database.execute("""
+            DELETE FROM mp_hosts WHERE queue = \(queue) AND seen_at < now() - \(max(seconds, 3600)) * interval '1 second'
+            """)
+        return removed
+    }
+}

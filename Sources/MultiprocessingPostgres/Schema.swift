@@ -1,0 +1,97 @@
+import PostgresNIO
+
+/// The queue's tables, created and migrated by the library. Each migration is a list of
+/// statements applied once, in order, inside one transaction that holds an advisory lock, so
+/// that submitters and hosts starting together do not race. `mp_schema_version` records the
+/// versions applied. docs/POSTGRES.md describes every column.
+enum Schema {
+    static let migrations: [[String]] = [
+        // Version 1.
+        [
+            """
+            CREATE TABLE mp_jobs (
+                id bigserial PRIMARY KEY,
+                queue text NOT NULL,
+                build_id text NOT NULL,
+                job_type text NOT NULL,
+                job_name text NOT NULL,
+                output_type text NOT NULL,
+                job_blob bytea NOT NULL,
+                total integer NOT NULL,
+                max_attempts integer NOT NULL,
+                timeout_ms bigint,
+                state text NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'finished', 'cancelled')),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz
+            )
+            """,
+            """
+            CREATE TABLE mp_tasks (
+                job_id bigint NOT NULL REFERENCES mp_jobs(id) ON DELETE CASCADE,
+                idx integer NOT NULL,
+                queue text NOT NULL,
+                state text NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'running', 'done', 'failed', 'dead', 'cancelled')),
+                input bytea NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                host text,
+                lease_until timestamptz,
+                output bytea,
+                error_type text,
+                error text,
+                causes text[] NOT NULL DEFAULT '{}',
+                cause_hosts text[] NOT NULL DEFAULT '{}',
+                duplicates integer NOT NULL DEFAULT 0,
+                done_seq bigint,
+                collected boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (job_id, idx)
+            )
+            """,
+            "CREATE SEQUENCE mp_done_seq",
+            "CREATE INDEX mp_tasks_claimable ON mp_tasks (queue, job_id, idx) WHERE state = 'pending'",
+            "CREATE INDEX mp_tasks_leases ON mp_tasks (queue, lease_until) WHERE state = 'running'",
+            "CREATE INDEX mp_tasks_uncollected ON mp_tasks (job_id) WHERE done_seq IS NOT NULL AND NOT collected",
+            """
+            CREATE TABLE mp_hosts (
+                id text PRIMARY KEY,
+                queue text NOT NULL,
+                hostname text NOT NULL,
+                pid integer NOT NULL,
+                build_id text NOT NULL,
+                workers integer NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                seen_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ],
+    ]
+
+    static var currentVersion: Int { migrations.count }
+
+    /// Brings the database to ``currentVersion``; refuses a database migrated by a newer build.
+    static func migrate(_ database: QueueDatabase) async throws {
+        await database.waitUntilRunning()
+        try await database.client.withTransaction(logger: database.logger) { connection in
+            // "mpschema" as a number: one lock for every program that migrates this database.
+            try await connection.query("SELECT pg_advisory_xact_lock(7020098714981263717)", logger: database.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS mp_schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: database.logger)
+            var found = 0
+            for try await version in try await connection.query(
+                "SELECT coalesce(max(version), 0) FROM mp_schema_version", logger: database.logger
+            ).decode(Int.self) {
+                found = version
+            }
+            if found > currentVersion { throw DistributedPoolError.schemaTooNew(found: found, supported: currentVersion) }
+            for version in found..<currentVersion {
+                for statement in migrations[version] {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: database.logger)
+                }
+                try await connection.query("INSERT INTO mp_schema_version (version) VALUES (\(version + 1))",
+                                           logger: database.logger)
+                database.logger.info("queue schema migrated to version \(version + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import Multiprocessing
+@_spi(Testing) import MultiprocessingPostgres
+import PostgresNIO
+
+struct PGSquare: Job {
+    func run(_ x: Int) async throws -> Int { x * x }
+}
+
+/// Sleeps, then returns its input: work that takes a known time.
+struct PGNap: Job {
+    var milliseconds: Int
+    func run(_ x: Int) async throws -> Int {
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return x
+    }
+}
+
+/// Traps on 13: kills every worker that runs it.
+struct PGPoison: Job {
+    func run(_ x: Int) async throws -> Int {
+        if x == 13 { fatalError("poison input \(x)") }
+        return x
+    }
+}
+
+struct PGRefusal: Error, CustomStringConvertible {
+    var description: String { "odd input refused" }
+}
+
+/// Throws on odd inputs.
+struct PGThrowsOnOdd: Job {
+    func run(_ x: Int) async throws -> Int {
+        if x % 2 == 1 { throw PGRefusal() }
+        return x
+    }
+}
+
+/// A queue name of its own for each test, so that tests sharing the server do not meet.
+func uniqueQueue(_ name: String) -> String {
+    "\(name)-\(UUID().uuidString.prefix(8))"
+}
+
+/// A plain client for the tests' own looks at the tables.
+func withTestClient<Result: Sendable>(_ url: String, _ body: (PostgresClient) async throws -> Result) async throws -> Result {
+    let settings = try PostgresConnectionSettings(url: url)
+    var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.username,
+                                                     password: settings.password, database: settings.database, tls: .disable)
+    configuration.options.maximumConnections = 2
+    let client = PostgresClient(configuration: configuration)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(client)
+    }
+}
+
+/// One number from a query.
+func scalar(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
+    for try await value in try await client.query(query).decode(Int.self) { return value }
+    return -1
+}
