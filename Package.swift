@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "examples", targets: ["Examples"]),
         .executable(name: "mp-soak", targets: ["MPSoak"]),
         .executable(name: "mp-bench", targets: ["MPBench"]),
+        .executable(name: "mp-bench-postgres", targets: ["MPBenchPostgres"]),
     ],
     dependencies: [
         // Logging for the library: the library never prints.
@@ -72,10 +73,15 @@ let package = Package(
             name: "MPBench",
             dependencies: [
                 "Multiprocessing",
-                "MultiprocessingPostgres",
                 "CBenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The measuring side of mp-bench's PostgreSQL scenarios: apart, so that mp-bench (whose workers
+        // cold-start and worker-memory measure) does not link the database client.
+        .executableTarget(
+            name: "MPBenchPostgres",
+            dependencies: ["Multiprocessing", "MultiprocessingPostgres"]
         ),
         // The soak test: many tasks, some crashing, hanging or throwing; counts what happened.
         .executableTarget(

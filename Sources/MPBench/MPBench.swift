@@ -70,8 +70,12 @@ struct MPBench: AsyncParsableCommand {
             scenarios = scenarios.filter { chosen.contains($0.name) }
         }
         if let postgres {
+            let measuring = Locations.sibling("mp-bench-postgres")
+            if scenarios.contains(where: { $0.needsPostgres }) && access(measuring, X_OK) != 0 {
+                throw ValidationError("\(measuring) is missing: swift build -c release --product mp-bench-postgres")
+            }
             // The measuring processes (and the worker hosts they start) read it from the environment.
-            setenv(PostgresBench.urlVariable, postgres, 1)
+            setenv(postgresURLVariable, postgres, 1)
         } else {
             let skipped = scenarios.filter { $0.needsPostgres }.map { $0.name }
             if only != nil && !skipped.isEmpty {

@@ -36,7 +36,8 @@ struct Runner {
             var outcome = Outcome(scenario: scenario)
             for index in 1...runs {
                 let label = "\(scenario.name) \(index)/\(runs)"
-                var oursCommand = [executable, "measure", scenario.name]
+                let measuring = scenario.measuringExecutable.map { Locations.sibling($0) } ?? executable
+                var oursCommand = [measuring, "measure", scenario.name]
                 if quick { oursCommand.append("--quick") }
                 measure(oursCommand, side: &outcome.ours, label: "\(label) ours  ", scenario: scenario, keys: { $0.ours })
                 if let script = scenario.peerScript {
@@ -82,6 +83,13 @@ enum Locations {
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard count > 0 else { return CommandLine.arguments[0] }
         return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// An executable of the package built beside this one.
+    static func sibling(_ name: String) -> String {
+        let path = executable()
+        guard let slash = path.lastIndex(of: "/") else { return name }
+        return String(path[..<slash]) + "/" + name
     }
 
     /// The repository's root: the first of the working directory and the executable's

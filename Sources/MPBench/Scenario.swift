@@ -20,12 +20,15 @@ protocol Scenario {
     static var timeLimitSeconds: Double { get }
     /// Whether it needs a PostgreSQL server (`mp-bench --postgres URL`); such scenarios run only then.
     static var needsPostgres: Bool { get }
+    /// The executable, built beside mp-bench, that measures our side (nil: mp-bench itself).
+    static var measuringExecutable: String? { get }
 }
 
 extension Scenario {
     static var peerScript: String? { name.replacingDashes() + ".py" }
     static var timeLimitSeconds: Double { 600 }
     static var needsPostgres: Bool { false }
+    static var measuringExecutable: String? { nil }
 }
 
 extension String {

@@ -1,17 +1,17 @@
-import Multiprocessing
-import MultiprocessingPostgres
-#if canImport(Glibc)
-import Glibc
-#endif
+// The PostgreSQL scenarios' rows. Their measuring side is mp-bench-postgres
+// (Sources/MPBenchPostgres), a separate executable: linking the PostgreSQL client (and through it
+// Foundation and ICU) into mp-bench would make every worker mp-bench starts slower and bigger,
+// which cold-start and worker-memory measure.
 
 /// Tiny tasks end to end through the PostgreSQL queue, against Celery with Redis.
 enum PostgresTiny: Scenario {
     static let name = "pg-tiny"
-    static let summary = "N tiny tasks (square an Int) through PostgreSQL on loopback: one worker host (this "
-        + "executable in host mode, 2 local workers), a DistributedProcessPool.map from submission to the last "
-        + "result. Peer: Celery 5, Redis broker and result backend on loopback, one worker --concurrency 2, a group."
+    static let summary = "N tiny tasks (square an Int) through PostgreSQL on loopback: one worker host (2 local "
+        + "workers), a DistributedProcessPool.map from submission to the last result. Peer: Celery 5, Redis broker "
+        + "and result backend on loopback, one worker --concurrency 2, a group of N tasks."
     static var peerScript: String? { "celery_tiny.py" }
-    static let needsPostgres = true
+    static var needsPostgres: Bool { true }
+    static var measuringExecutable: String? { "mp-bench-postgres" }
 
     static var rows: [RowSpec] {
         [
@@ -23,19 +23,7 @@ enum PostgresTiny: Scenario {
     }
 
     static func measure(quick: Bool) async throws -> Metrics {
-        let tasks = quick ? 2_000 : 20_000
-        let url = try PostgresBench.url()
-        let queue = "bench-tiny-\(getpid())"
-        let host = try PostgresBench.startHost(url: url, queue: queue, processes: 2, leaseSeconds: 30)
-        defer { PostgresBench.stop(host) }
-        let pool = try await DistributedProcessPool(url: url, queue: queue)
-        defer { pool.close() }
-        _ = try await pool.map(Square(), Array(0..<100))  // the host is up and its workers have answered
-        let watch = Stopwatch()
-        let squares = try await pool.map(Square(), Array(0..<tasks))
-        let seconds = watch.seconds
-        try check(squares == (0..<tasks).map { $0 * $0 }, "wrong squares")
-        return ["tasks_per_s": Double(tasks) / seconds, "seconds": seconds, "tasks": Double(tasks)]
+        throw BenchError.failed("pg-tiny is measured by mp-bench-postgres")
     }
 }
 
@@ -46,7 +34,8 @@ enum PostgresRecovery: Scenario {
         + "has claimed work it is killed with SIGKILL. Seconds from the kill until its tasks are back in the queue "
         + "(lease expiry), and until the job's last result (they then run on the other host). No peer."
     static var peerScript: String? { nil }
-    static let needsPostgres = true
+    static var needsPostgres: Bool { true }
+    static var measuringExecutable: String? { "mp-bench-postgres" }
 
     static var rows: [RowSpec] {
         [
@@ -62,67 +51,9 @@ enum PostgresRecovery: Scenario {
     }
 
     static func measure(quick: Bool) async throws -> Metrics {
-        let url = try PostgresBench.url()
-        let queue = "bench-recovery-\(getpid())"
-        let victim = try PostgresBench.startHost(url: url, queue: queue, processes: 1, leaseSeconds: 2)
-        let survivor = try PostgresBench.startHost(url: url, queue: queue, processes: 1, leaseSeconds: 2)
-        defer { PostgresBench.stop(survivor) }
-        let pool = try await DistributedProcessPool(url: url, queue: queue)
-        defer { pool.close() }
-        let job = try await pool.start(BenchNap(), Array(repeating: 10, count: 400))
-        while try await !pool.status().runningByHost.keys.contains(where: { $0.contains("-\(victim)-") }) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        PostgresBench.stop(victim)
-        let watch = Stopwatch()
-        let collecting = Task { try await job.results() }
-        while try await pool.status().runningByHost.keys.contains(where: { $0.contains("-\(victim)-") }) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let requeued = watch.seconds
-        let results = try await collecting.value
-        let total = watch.seconds
-        try check(results.allSatisfy { (try? $0.get()) == 10 }, "a task failed")
-        return ["requeued_s": requeued, "total_s": total]
+        throw BenchError.failed("pg-recovery is measured by mp-bench-postgres")
     }
 }
 
-struct BenchNap: Job {
-    func run(_ milliseconds: Int) async throws -> Int {
-        try await Task.sleep(for: .milliseconds(milliseconds))
-        return milliseconds
-    }
-}
-
-/// The database the PostgreSQL scenarios use, and their worker hosts.
-enum PostgresBench {
-    static let urlVariable = "MP_BENCH_POSTGRES_URL"
-
-    static func url() throws -> String {
-        guard let url = getenv(urlVariable) else {
-            throw BenchError.failed("the PostgreSQL scenarios need mp-bench --postgres URL")
-        }
-        return String(cString: url)
-    }
-
-    /// This executable started as a worker host of `queue`.
-    static func startHost(url: String, queue: String, processes: Int, leaseSeconds: Int) throws -> pid_t {
-        let settings = [HostEnvironment.queueVariable: queue, HostEnvironment.urlVariable: url,
-                        "MULTIPROCESSING_POSTGRES_PROCESSES": "\(processes)",
-                        "MULTIPROCESSING_POSTGRES_LEASE_SECONDS": "\(leaseSeconds)"]
-        for (name, value) in settings { setenv(name, value, 1) }
-        defer { for name in settings.keys { unsetenv(name) } }
-        let path = Locations.executable()
-        var pid: pid_t = 0
-        let argv = [strdup(path), nil]
-        defer { free(argv[0]) }
-        let error = posix_spawn(&pid, path, nil, nil, argv, environ)
-        guard error == 0 else { throw BenchError.failed("cannot start a worker host: error \(error)") }
-        return pid
-    }
-
-    static func stop(_ pid: pid_t) {
-        kill(pid, SIGKILL)
-        waitpid(pid, nil, 0)
-    }
-}
+/// The environment variable through which `mp-bench --postgres URL` passes the database to mp-bench-postgres.
+let postgresURLVariable = "MP_BENCH_POSTGRES_URL"
