@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests and the benchmark: initdb and pg_ctl into DIR,
-# loopback only, password (SCRAM) authentication, durability off (it holds nothing worth keeping).
+# reachable from loopback and from 10.231.0.0/16 (the tests' worker hosts in network namespaces),
+# password (SCRAM) authentication, TLS offered with a certificate for localhost
+# signed by a CA made on the spot (DIR/ca.pem; with openssl), durability off (it holds nothing
+# worth keeping).
 #   throwaway-server.sh start DIR   prints the connection URL on stdout
 #   throwaway-server.sh stop DIR    stops it and removes DIR
 # The server binaries are looked for in $PG_BIN, PATH and /usr/lib/postgresql/*/bin. As root, the
@@ -34,11 +37,25 @@ start)
     password="mp-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     echo "$password" > "$dir/pwfile"
     if [[ $(id -u) == 0 ]]; then chown -R postgres: "$dir"; fi
+    tls_options=""
+    if command -v openssl > /dev/null; then
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 \
+            -subj "/CN=swift-multiprocessing test CA" > /dev/null 2>&1
+        openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" \
+            -subj "/CN=localhost" > /dev/null 2>&1
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$dir/san.ext"
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+            -out "$dir/server.crt" -days 2 -extfile "$dir/san.ext" > /dev/null 2>&1
+        chmod 600 "$dir/server.key"
+        if [[ $(id -u) == 0 ]]; then chown postgres: "$dir/server.key" "$dir/server.crt"; fi
+        tls_options="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_server_user "$bin/initdb" -D "$dir/cluster" -U mp --pwfile="$dir/pwfile" --auth=scram-sha-256 \
         -E UTF8 --no-sync > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    echo "host all all 10.231.0.0/16 scram-sha-256" >> "$dir/cluster/pg_hba.conf"
     as_server_user "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c dynamic_shared_memory_type=sysv" \
+        -o "-p $port -k $dir -c listen_addresses='*' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c dynamic_shared_memory_type=sysv $tls_options" \
         start > "$dir/pg_ctl.log" 2>&1 || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
     echo "$bin" > "$dir/bin"
     echo "postgres://mp:$password@127.0.0.1:$port/postgres?sslmode=disable"

@@ -10,6 +10,9 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
     case unknownJob(Int64)
     /// A job was re-attached with another output type than it was submitted with.
     case outputTypeMismatch(expected: String, found: String)
+    /// No connection to the database could be made in time (the reason is in the log:
+    /// a wrong address or password, a server that is down, a certificate not trusted).
+    case cannotConnect(String)
     /// The pool was closed.
     case closed
 
@@ -22,6 +25,7 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
         case let .unknownJob(id): return "no job \(id) in this queue"
         case let .outputTypeMismatch(expected, found):
             return "job was submitted with output type \(found), not \(expected)"
+        case let .cannotConnect(what): return "cannot connect to the queue's database: \(what)"
         case .closed: return "the distributed pool is closed"
         }
     }

@@ -30,13 +30,16 @@ public final class DistributedProcessPool: JobPool {
         public var maxPayloadBytes: Int
         /// How often to look for results when no notification came.
         public var pollInterval: Duration
+        /// How long the first connection may take before the pool gives up.
+        public var connectTimeout: Duration
 
         public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
-                    pollInterval: Duration = .milliseconds(500)) {
+                    pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15)) {
             self.maxAttempts = maxAttempts
             self.timeout = timeout
             self.maxPayloadBytes = maxPayloadBytes
             self.pollInterval = pollInterval
+            self.connectTimeout = connectTimeout
         }
     }
 
@@ -66,7 +69,7 @@ public final class DistributedProcessPool: JobPool {
         self.buildIdentity = buildIdentity
         database = QueueDatabase(settings: settings, logger: logger)
         do {
-            try await Schema.migrate(database)
+            try await Schema.migrate(database, settings: settings, timeout: options.connectTimeout)
         } catch {
             database.shutdown()
             throw error

@@ -41,6 +41,7 @@ final class HostLoop: Sendable {
     let options: WorkerHost.Options
     let logger: Logger
     let hostID: String
+    let hostName: String
     private let capacity: Int
     private let state = Mutex(State())
     private let claimBell = Doorbell()
@@ -61,10 +62,18 @@ final class HostLoop: Sendable {
         self.queue = queue
         self.options = options
         self.logger = logger
-        let name = ProcessInfo.processInfo.hostName
-        hostID = "\(name)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        hostName = HostLoop.nodeName()
+        hostID = "\(hostName)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         // Enough claimed to keep every worker busy while the next claim is on its way.
         capacity = max(options.claimBatch * 2, pool.workerCount * 4)
+    }
+
+    /// The machine's name as the kernel has it (`uname`): no DNS look-up, which can hang where
+    /// the network has no resolver.
+    static func nodeName() -> String {
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     var leaseMS: Int64 { Int64(options.lease.components.seconds * 1000 + options.lease.components.attoseconds / 1_000_000_000_000_000) }
@@ -72,7 +81,7 @@ final class HostLoop: Sendable {
     func run() async throws {
         try await database.execute("""
             INSERT INTO mp_hosts (id, queue, hostname, pid, build_id, workers)
-            VALUES (\(hostID), \(queue), \(ProcessInfo.processInfo.hostName), \(Int32(getpid())), \(BuildIdentity.current), \(Int32(pool.workerCount)))
+            VALUES (\(hostID), \(queue), \(hostName), \(Int32(getpid())), \(BuildIdentity.current), \(Int32(pool.workerCount)))
             """)
         let tasks = NotificationHub(database: database, channel: "mp_tasks")
         tasks.register(claimBell, for: queue)

@@ -6,8 +6,9 @@ import PostgresNIO
 /// `postgres://user@/database?host=/run/postgresql`.
 ///
 /// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it) or `require`
-/// (TLS, or no connection); `require` verifies the server's certificate against the system's
-/// trust roots. The password never appears in ``description`` or in any log line.
+/// (TLS, or no connection). With TLS the server's certificate is verified against the system's
+/// trust roots, or against the CA certificates of the PEM file that `sslrootcert` names (as in
+/// libpq). The password never appears in ``description`` or in any log line.
 public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
     /// How the connection is encrypted.
     public enum TLSMode: String, Sendable {
@@ -22,6 +23,8 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String?
     public var tls: TLSMode
+    /// A PEM file of the CA certificates to trust instead of the system's (`sslrootcert`).
+    public var rootCertificatePath: String?
 
     /// Reads a `postgres://` or `postgresql://` URL.
     public init(url: String) throws(DistributedPoolError) {
@@ -50,6 +53,7 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
             throw .invalidConfiguration("sslmode must be disable, prefer or require, not \(mode)")
         }
         self.tls = tls
+        rootCertificatePath = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The URL without its password.
@@ -65,11 +69,13 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
             configuration = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username,
                                   password: password, database: database)
         } else {
+            var verification = TLSConfiguration.makeClientConfiguration()
+            if let rootCertificatePath { verification.trustRoots = .file(rootCertificatePath) }
             let tlsSetting: PostgresClient.Configuration.TLS
             switch tls {
             case .disable: tlsSetting = .disable
-            case .prefer: tlsSetting = .prefer(.makeClientConfiguration())
-            case .require: tlsSetting = .require(.makeClientConfiguration())
+            case .prefer: tlsSetting = .prefer(verification)
+            case .require: tlsSetting = .require(verification)
             }
             configuration = .init(host: host, port: port, username: username, password: password,
                                   database: database, tls: tlsSetting)

@@ -68,8 +68,29 @@ enum Schema {
 
     static var currentVersion: Int { migrations.count }
 
-    /// Brings the database to ``currentVersion``; refuses a database migrated by a newer build.
-    static func migrate(_ database: QueueDatabase) async throws {
+    /// Brings the database to ``currentVersion``, the first contact with it: it fails with
+    /// ``DistributedPoolError/cannotConnect(_:)`` if no connection comes within `timeout` (the
+    /// client would otherwise try again for ever). Refuses a database migrated by a newer build.
+    static func migrate(_ database: QueueDatabase, settings: PostgresConnectionSettings, timeout: Duration) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await migrate(database)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            let migrated = try await group.next() ?? false
+            group.cancelAll()
+            guard migrated else {
+                throw DistributedPoolError.cannotConnect("no connection to \(settings) within \(timeout): check the "
+                    + "address, the credentials, that the server runs, and TLS (sslmode, sslrootcert)")
+            }
+        }
+    }
+
+    private static func migrate(_ database: QueueDatabase) async throws {
         await database.waitUntilRunning()
         try await database.client.withTransaction(logger: database.logger) { connection in
             // "mpschema" as a number: one lock for every program that migrates this database.

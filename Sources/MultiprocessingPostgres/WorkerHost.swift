@@ -36,6 +36,8 @@ public enum WorkerHost {
         public var maxPayloadBytes: Int
         /// A hard memory cap per local worker (see ``Multiprocessing/ProcessPool/Options/memoryLimitBytes``).
         public var memoryLimitBytes: Int?
+        /// How long the first connection may take before the host gives up.
+        public var connectTimeout: Duration = .seconds(15)
 
         public init(processes: Int? = nil, claimBatch: Int = 256, lease: Duration = .seconds(30),
                     pollInterval: Duration = .seconds(1), retention: Duration = .seconds(7 * 86_400),
@@ -57,7 +59,7 @@ public enum WorkerHost {
         let settings = try PostgresConnectionSettings(url: url)
         let database = QueueDatabase(settings: settings, logger: logger)
         defer { database.shutdown() }
-        try await Schema.migrate(database)
+        try await Schema.migrate(database, settings: settings, timeout: options.connectTimeout)
         let pool = try ProcessPool(workers: options.processes,
                                    options: .init(memoryLimitBytes: options.memoryLimitBytes, retries: 0))
         let loop = HostLoop(database: database, pool: pool, queue: queue, options: options, logger: logger)

@@ -15,7 +15,8 @@ struct DistributedPoolTests {
     @Test func aMapOfTenThousandTasksOnThreeHostsIsCorrectAndRecordedOnce() async throws {
         let server = try await PostgresServer.shared.start()
         let queue = uniqueQueue("map")
-        let hosts = try (0..<3).map { _ in try ChildProgram.host(url: server.url, queue: queue) }
+        // A long lease: no host dies here, so every task must run exactly once.
+        let hosts = try (0..<3).map { _ in try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 60) }
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
 
@@ -72,13 +73,8 @@ struct DistributedPoolTests {
         let job = try await pool.start(PGNap(milliseconds: 20), Array(0..<600))
         // Once the victim is running tasks, kill it and its workers' parent with it.
         let victim = hosts[0]
-        var victimWorkers: [pid_t] = []
-        for _ in 0..<500 {
-            let running = try await pool.status().runningByHost
-            if running.keys.contains(where: { $0.contains("-\(victim.pid)-") }) { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        victimWorkers = childPIDs(of: victim.pid)
+        try await waitUntil { try await pool.status().runningByHost.keys.contains { $0.contains("-\(victim.pid)-") } }
+        let victimWorkers = childPIDs(of: victim.pid)
         #expect(!victimWorkers.isEmpty)
         let killedAt = ContinuousClock.now
         victim.stop()
@@ -138,10 +134,7 @@ struct DistributedPoolTests {
         defer { pool.close() }
 
         let job = try await pool.start(PGNap(milliseconds: 600_000), Array(0..<8))
-        for _ in 0..<1_000 where try await pool.status().runningByHost.count < 2 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(try await pool.status().runningByHost.count == 2)
+        try await waitUntil { try await pool.status().runningByHost.count == 2 }
         try await Task.sleep(for: .milliseconds(300))
         // Each host's one worker is busy with a ten-minute task.
         let busyWorkers = hosts.flatMap { childPIDs(of: $0.pid) }
@@ -151,10 +144,7 @@ struct DistributedPoolTests {
         var status = try await pool.status()
         #expect(status.cancelled == 8 && status.running == 0 && status.pending == 0)
         // The hosts kill the workers that were running the cancelled tasks.
-        for _ in 0..<500 where busyWorkers.contains(where: isAlive) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(!busyWorkers.contains(where: isAlive))
+        try await waitUntil { !busyWorkers.contains(where: isAlive) }
         await #expect(throws: JobFailure.self) { _ = try await job.results() }
         status = try await pool.status()
         #expect(status.done == 0)
@@ -168,9 +158,7 @@ struct DistributedPoolTests {
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
         let call = Task { try await pool.map(PGNap(milliseconds: 600_000), Array(0..<3)) }
-        for _ in 0..<1_000 where try await pool.status().running < 1 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await waitUntil { try await pool.status().running >= 1 }
         call.cancel()
         await #expect(throws: (any Error).self) { _ = try await call.value }
         let status = try await pool.status()
@@ -311,6 +299,76 @@ struct DistributedPoolTests {
         try await Task.sleep(for: .milliseconds(1100))
         #expect(try await pool.removeFinishedJobs(olderThan: .seconds(1)) == 1)
         #expect(try await pool.status().done == 0)
+        _ = host
+    }
+}
+
+extension DistributedPoolTests {
+    @Test func hostsInTheirOwnNetworkNamespacesRunAMapAndOneKilledCostsNothing() async throws {
+        let server = try await PostgresServer.shared.start()
+        let queue = uniqueQueue("netns")
+        let namespaces = try (1...3).map { try NetworkNamespace(index: $0) }
+        let hosts = try namespaces.map { namespace in
+            try namespace.host(url: server.url.replacingOccurrences(of: "@127.0.0.1:", with: "@\(namespace.gateway):"),
+                               queue: queue)
+        }
+        let pool = try await DistributedProcessPool(url: server.url, queue: queue)
+        defer { pool.close() }
+
+        let job = try await pool.start(PGNap(milliseconds: 5), Array(0..<3_000))
+        // Once the first host runs tasks, kill it (its pid is its host id's middle part).
+        let victim = hosts[0]
+        try await waitUntil { try await pool.status().runningByHost.keys.contains { $0.contains("-\(victim.pid)-") } }
+        // Each host's connections come from its namespace's address, across its veth pair.
+        let clients = try await withTestClient(server.url) { client in
+            var addresses: Set<String> = []
+            for try await address in try await client.query(
+                "SELECT DISTINCT host(client_addr) FROM pg_stat_activity WHERE client_addr << '10.231.0.0/16'::inet"
+            ).decode(String.self) {
+                addresses.insert(address)
+            }
+            return addresses
+        }
+        #expect(clients == Set(namespaces.map(\.address)))
+        victim.stop()
+
+        let results = try await job.results()
+        #expect(results.map { try? $0.get() } == (0..<3_000).map { Optional($0) })
+        // One recorded result per task (a late duplicate would only be counted, not recorded).
+        #expect(try await pool.status().done == 3_000)
+        let rerun = try await withTestClient(server.url) { client in
+            try await scalar(client, "SELECT count(*) FROM mp_tasks WHERE queue = \(queue) AND attempts > 1")
+        }
+        #expect(rerun > 0)
+        _ = hosts
+    }
+
+    @Test func connectionsUseTLSAndVerifyTheServersCertificate() async throws {
+        let server = try await PostgresServer.shared.start()
+        let authority = PostgresServer.directory + "/ca.pem"
+        try #require(FileManager.default.fileExists(atPath: authority), "the throwaway server offers no TLS (no openssl)")
+        let onLocalhost = server.url.replacingOccurrences(of: "@127.0.0.1:", with: "@localhost:")
+        let trusted = onLocalhost.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require&sslrootcert=\(authority)")
+        let queue = uniqueQueue("tls")
+        let host = try ChildProgram.host(url: trusted, queue: queue)
+        let pool = try await DistributedProcessPool(url: trusted, queue: queue)
+        defer { pool.close() }
+        #expect(try await pool.apply(PGSquare(), 5) == 25)
+        // The server sees the submitter's and the host's connections encrypted.
+        let encrypted = try await withTestClient(server.url) { client in
+            try await scalar(client, "SELECT count(*) FROM pg_stat_ssl WHERE ssl")
+        }
+        #expect(encrypted >= 2)
+        // Without its CA, the server's certificate is not trusted, and `require` does not connect.
+        let untrusted = onLocalhost.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require")
+        let password = try #require(try PostgresConnectionSettings(url: untrusted).password)
+        do {
+            _ = try await DistributedProcessPool(url: untrusted, queue: queue, options: .init(connectTimeout: .seconds(3)))
+            Issue.record("connected to a server whose certificate is not trusted")
+        } catch let DistributedPoolError.cannotConnect(why) {
+            #expect(why.contains("sslrootcert"))
+            #expect(!why.contains(password))
+        }
         _ = host
     }
 }

@@ -61,3 +61,17 @@ func scalar(_ client: PostgresClient, _ query: PostgresQuery) async throws -> In
     for try await value in try await client.query(query).decode(Int.self) { return value }
     return -1
 }
+
+struct TimedOut: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every 10 ms until it holds; fails the test after `timeout`.
+func waitUntil(timeout: Duration = .seconds(30), _ what: String = #function, line: Int = #line,
+               _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TimedOut(description: "\(what):\(line): not within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
