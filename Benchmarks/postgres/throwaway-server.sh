@@ -36,7 +36,13 @@ start)
     mkdir -p "$dir"
     password="mp-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     echo "$password" > "$dir/pwfile"
-    if [[ $(id -u) == 0 ]]; then chown -R postgres: "$dir"; fi
+    if [[ $(id -u) == 0 ]]; then
+        chown -R postgres: "$dir"
+        runuser -u postgres -- test -r "$dir/pwfile" || {
+            echo "throwaway-server: the postgres user cannot reach $dir (a parent folder is private); choose one under /tmp" >&2
+            exit 1
+        }
+    fi
     tls_options=""
     if command -v openssl > /dev/null; then
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 \

@@ -1,5 +1,6 @@
 import CMultiprocessing
 import CMultiprocessingPostgres
+import Dispatch
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -17,8 +18,28 @@ import Glibc
 /// | `MULTIPROCESSING_POSTGRES_RETENTION_HOURS` | how long finished jobs are kept (default 168) |
 ///
 /// Both variables are removed from the environment before any worker starts, so the URL's
-/// password does not reach the jobs' processes.
+/// password does not reach the jobs' processes. SIGTERM or SIGINT drains the host (no more
+/// claims; the tasks it holds are finished and written back; then it exits with status 0); a
+/// second one ends it at once.
 public enum HostEnvironment {
+    /// The signal sources live as long as the host: the process.
+    nonisolated(unsafe) private static var signalSources: [any DispatchSourceSignal] = []
+
+    /// The first SIGTERM or SIGINT drains the host, the second exits at once. (Set up once,
+    /// before any other thread of the host exists: `signalSources` is written only here.)
+    static func drainOnSignals() {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if WorkerHost.isDraining { _exit(1) }
+                WorkerHost.drain()
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
     public static let queueVariable = CMP_POSTGRES_HOST_ENV
     public static let urlVariable = "MULTIPROCESSING_POSTGRES_URL"
 
@@ -61,6 +82,7 @@ func swiftMultiprocessingPostgresHostMain() {
     }
     unsetenv(HostEnvironment.queueVariable)
     unsetenv(HostEnvironment.urlVariable)
+    HostEnvironment.drainOnSignals()
     Task.detached {
         do {
             try await WorkerHost.run(url: url, queue: queue, options: options)

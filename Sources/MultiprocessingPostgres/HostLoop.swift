@@ -53,6 +53,7 @@ final class HostLoop: Sendable {
         var running: [Int64: [UInt64: Task<Void, Never>]] = [:]
         var nextGroup: UInt64 = 0
         var outcomes: [TaskOutcomeRecord] = []
+        var writing = false
         var cancelled: Set<Int64> = []
     }
 
@@ -99,18 +100,22 @@ final class HostLoop: Sendable {
             try await group.next()
             group.cancelAll()
         }
+        if WorkerHost.isDraining {
+            _ = try? await database.execute("DELETE FROM mp_hosts WHERE id = \(hostID)")
+            logger.info("worker host drained: its claimed tasks are done and written", metadata: ["host": "\(hostID)"])
+        }
     }
 
     // MARK: Claiming
 
     private func claimLoop() async throws {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !WorkerHost.isDraining {
             let room = capacity - state.withLock { $0.inFlight }
             if room >= min(options.claimBatch, capacity / 2) {
                 do {
                     let claimed = try await claim(limit: min(room, options.claimBatch))
                     if !claimed.isEmpty {
-                        try await dispatch(claimed)
+                        await dispatch(claimed)
                         continue
                     }
                 } catch {
@@ -120,6 +125,10 @@ final class HostLoop: Sendable {
                 }
             }
             await claimBell.wait(upTo: options.pollInterval)
+        }
+        // Draining: claim nothing more; finish what is claimed and write it back.
+        while !Task.isCancelled && state.withLock({ $0.inFlight > 0 || !$0.outcomes.isEmpty || $0.writing }) {
+            await claimBell.wait(upTo: .milliseconds(50))
         }
     }
 
@@ -139,17 +148,23 @@ final class HostLoop: Sendable {
         return claimed
     }
 
-    private func dispatch(_ claimed: [ClaimedTask]) async throws {
+    private func dispatch(_ claimed: [ClaimedTask]) async {
         let groups = Dictionary(grouping: claimed, by: \.jobID)
         let unknown = state.withLock { state in groups.keys.filter { state.jobs[$0] == nil } }
-        if !unknown.isEmpty {
-            for try await (id, build, type, name, blob, timeout, jobState) in try await database.execute("""
-                SELECT id, build_id, job_type, job_name, job_blob, timeout_ms, state FROM mp_jobs WHERE id = ANY(\(unknown)::int8[])
-                """).decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
-                let job = HostJob(id: id, buildIdentity: build, typeName: type, name: name,
-                                  blob: Array(buffer: blob), timeoutMS: timeout, cancelled: jobState == "cancelled")
-                state.withLock { $0.jobs[id] = job }
+        do {
+            if !unknown.isEmpty { try await loadJobs(unknown) }
+        } catch {
+            // The tasks are claimed: give them back through the write-back (an attempt each), so
+            // that the heartbeat does not keep them here for ever.
+            logger.warning("cannot read the claimed tasks' jobs; handing the tasks back", metadata: ["error": "\(String(reflecting: error))"])
+            let records = claimed.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .retry,
+                                                          error: "the worker host could not read the job: \(error)") }
+            state.withLock { state in
+                state.inFlight -= claimed.count
+                state.outcomes.append(contentsOf: records)
             }
+            writeBell.ring()
+            return
         }
         for (jobID, tasks) in groups {
             let job = state.withLock { $0.jobs[jobID] }
@@ -162,6 +177,16 @@ final class HostLoop: Sendable {
                 }
                 state.running[jobID, default: [:]][group] = work
             }
+        }
+    }
+
+    private func loadJobs(_ ids: [Int64]) async throws {
+        for try await (id, build, type, name, blob, timeout, jobState) in try await database.execute("""
+            SELECT id, build_id, job_type, job_name, job_blob, timeout_ms, state FROM mp_jobs WHERE id = ANY(\(ids)::int8[])
+            """).decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
+            let job = HostJob(id: id, buildIdentity: build, typeName: type, name: name,
+                              blob: Array(buffer: blob), timeoutMS: timeout, cancelled: jobState == "cancelled")
+            state.withLock { $0.jobs[id] = job }
         }
     }
 
@@ -288,6 +313,7 @@ final class HostLoop: Sendable {
             let batch = state.withLock { state -> [TaskOutcomeRecord] in
                 let taken = Array(state.outcomes.prefix(2_000))
                 state.outcomes.removeFirst(taken.count)
+                state.writing = !taken.isEmpty
                 return taken
             }
             if batch.isEmpty {
@@ -297,9 +323,14 @@ final class HostLoop: Sendable {
             }
             do {
                 try await write(batch)
+                state.withLock { $0.writing = false }
+                claimBell.ring()
             } catch {
                 logger.warning("writing outcomes failed; trying again", metadata: ["error": "\(String(reflecting: error))"])
-                state.withLock { $0.outcomes.insert(contentsOf: batch, at: 0) }
+                state.withLock { state in
+                    state.outcomes.insert(contentsOf: batch, at: 0)
+                    state.writing = false
+                }
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .seconds(1))
             }

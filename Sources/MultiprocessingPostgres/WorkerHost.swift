@@ -52,7 +52,18 @@ public enum WorkerHost {
         }
     }
 
-    /// Serves `queue` until the calling task is cancelled.
+    private static let draining = OnceFlag()
+
+    /// Asks every worker host of this process to stop claiming, finish the tasks it holds, write
+    /// them back and return (what SIGTERM and SIGINT do to a host entered from the environment).
+    public static func drain() {
+        draining.set()
+    }
+
+    static var isDraining: Bool { draining.isSet }
+
+    /// Serves `queue` until the calling task is cancelled (its claimed tasks then run again
+    /// elsewhere once their leases expire) or ``drain()`` is called (they are finished first).
     public static func run(url: String, queue: String, options: Options = Options(),
                            logger: Logger = Logger(label: "multiprocessing.postgres.host")) async throws {
         guard options.claimBatch >= 1 else { throw DistributedPoolError.invalidConfiguration("claimBatch must be at least 1") }

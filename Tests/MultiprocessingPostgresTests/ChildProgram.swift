@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,11 +7,12 @@ import Glibc
 /// A process a test starts: a worker host (this test executable, or MPTestHelper as "another
 /// build") or a submitter. Its stdout is piped to the test; its stderr goes to a log file that
 /// a failing test can show.
-final class ChildProgram: @unchecked Sendable {
-    // @unchecked: the fields are set in init and never change; reads of the pipe happen on one thread.
+final class ChildProgram: Sendable {
     let pid: pid_t
     let logPath: String
     private let output: Int32
+    /// Its wait status once reaped (a reaped pid may be reused: it is never signalled again).
+    private let waitStatus = Mutex<Int32?>(nil)
 
     /// This test executable.
     static var testExecutable: String {
@@ -75,8 +77,32 @@ final class ChildProgram: @unchecked Sendable {
 
     /// Kills it (SIGKILL) and reaps it.
     func stop() {
-        kill(pid, SIGKILL)
-        waitpid(pid, nil, 0)
+        waitStatus.withLock { status in
+            guard status == nil else { return }
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            waitpid(pid, &raw, 0)
+            status = raw
+        }
+    }
+
+    /// Its exit status once it has exited of its own accord (nil if it was killed by a signal
+    /// or is still running after `timeout`).
+    func exitCode(within timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let reaped = waitStatus.withLock { status -> Int32? in
+                if let status { return status }
+                var raw: Int32 = 0
+                guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+                status = raw
+                return raw
+            }
+            // WIFEXITED / WEXITSTATUS, which Swift does not import.
+            if let reaped { return reaped & 0x7F == 0 ? (reaped >> 8) & 0xFF : nil }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

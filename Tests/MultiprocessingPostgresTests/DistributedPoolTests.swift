@@ -28,6 +28,9 @@ struct DistributedPoolTests {
         #expect(status.pending == 0 && status.running == 0 && status.dead == 0)
         #expect(status.duplicates == 0)
         #expect(status.hosts.count == 3)
+        // What `mp-postgres status --prometheus` prints for a scraper.
+        #expect(status.prometheusText.contains("mp_tasks{queue=\"\(queue)\",state=\"done\"} 10000\n"))
+        #expect(status.prometheusText.contains("mp_duplicate_results{queue=\"\(queue)\"} 0\n"))
         // One row per task, each finished on its first attempt, by more than one host.
         let (firstAttempts, hostsUsed) = try await withTestClient(server.url) { client in
             (try await scalar(client, "SELECT count(*) FROM mp_tasks WHERE queue = \(queue) AND attempts = 1"),
@@ -341,6 +344,27 @@ extension DistributedPoolTests {
         }
         #expect(rerun > 0)
         _ = hosts
+    }
+
+    @Test func sigtermDrainsAHostWhichFinishesItsTasksAndExits() async throws {
+        let server = try await PostgresServer.shared.start()
+        let queue = uniqueQueue("drain")
+        // A lease of a minute: the tasks can only finish in time if the host itself finishes them.
+        let host = try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 60)
+        let pool = try await DistributedProcessPool(url: server.url, queue: queue)
+        defer { pool.close() }
+        let job = try await pool.start(PGNap(milliseconds: 300), Array(0..<4))
+        try await waitUntil { try await pool.status().running == 4 }
+        kill(host.pid, SIGTERM)
+        try await waitUntil(timeout: .seconds(20)) { try await pool.status().done == 4 }
+        #expect(try await job.results().map { try? $0.get() } == [0, 1, 2, 3])
+        #expect(await host.exitCode(within: .seconds(10)) == 0)
+        let status = try await pool.status()
+        #expect(status.hosts.isEmpty)
+        let reruns = try await withTestClient(server.url) { client in
+            try await scalar(client, "SELECT count(*) FROM mp_tasks WHERE queue = \(queue) AND attempts > 1")
+        }
+        #expect(reruns == 0)
     }
 
     @Test func connectionsUseTLSAndVerifyTheServersCertificate() async throws {
