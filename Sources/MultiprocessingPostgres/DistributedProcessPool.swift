@@ -106,30 +106,34 @@ public final class DistributedProcessPool: JobPool {
         let timeoutMS = limit.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
         let outputType = _mangledTypeName(J.Output.self) ?? String(reflecting: J.Output.self)
         let jobName = String(reflecting: J.self)
-        var jobID: Int64 = 0
-        for try await id in try await database.execute("""
-            INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms)
-            VALUES (\(queue), \(buildIdentity), \(typeName), \(jobName), \(outputType), \(ByteBuffer(bytes: jobBlob)),
-                    \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS))
-            RETURNING id
-            """).decode(Int64.self) {
-            jobID = id
-        }
-        // In batches, each announced at once, so hosts start while the rest is written.
-        var start = 0
-        repeat {
-            let end = min(start + 5_000, encoded.count)
-            let indices = (start..<end).map { Int32($0) }
-            let batch = Array(encoded[start..<end])
-            try await database.execute("""
-                WITH inserted AS (
+        // One transaction: a job is in the queue with all its tasks or not at all (a submitter that
+        // dies half-way must not leave a job that can never finish).
+        let (queue, buildIdentity, logger) = (queue, buildIdentity, database.logger)
+        let jobID = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
+            var jobID: Int64 = 0
+            for try await id in try await connection.query("""
+                INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms)
+                VALUES (\(queue), \(buildIdentity), \(typeName), \(jobName), \(outputType), \(ByteBuffer(bytes: jobBlob)),
+                        \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS))
+                RETURNING id
+                """, logger: logger).decode(Int64.self) {
+                jobID = id
+            }
+            var start = 0
+            repeat {
+                let end = min(start + 5_000, encoded.count)
+                let indices = (start..<end).map { Int32($0) }
+                let batch = Array(encoded[start..<end])
+                try await connection.query("""
                     INSERT INTO mp_tasks (job_id, idx, queue, input)
                     SELECT \(jobID), u.i, \(queue), u.b FROM unnest(\(indices)::int4[], \(batch)::bytea[]) AS u(i, b)
-                    RETURNING 1)
-                SELECT count(*), pg_notify('mp_tasks', \(queue)) FROM inserted
-                """)
-            start = end
-        } while start < encoded.count
+                    """, logger: logger)
+                start = end
+            } while start < encoded.count
+            // Delivered when the transaction commits.
+            try await connection.query("SELECT pg_notify('mp_tasks', \(queue))", logger: logger)
+            return jobID
+        }
         database.logger.debug("job submitted", metadata: ["job": "\(jobID)", "tasks": "\(encoded.count)"])
         return DistributedJob(id: jobID, total: encoded.count, jobName: jobName, pool: self)
     }

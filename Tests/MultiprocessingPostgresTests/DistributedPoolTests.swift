@@ -69,7 +69,8 @@ struct DistributedPoolTests {
     @Test func tasksOfAHostKilledMidRunRunElsewhereAndEachResultIsRecordedOnce() async throws {
         let server = try await PostgresServer.shared.start()
         let queue = uniqueQueue("kill")
-        let hosts = try (0..<3).map { _ in try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 2) }
+        // Small claims, so that every host holds tasks whichever starts first.
+        let hosts = try (0..<3).map { _ in try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 2, claimBatch: 16) }
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
 

@@ -48,13 +48,15 @@ final class NetworkNamespace: Sendable {
     }
 
     /// A worker host of `queue` started inside: `ip netns exec` enters the namespace and execs
-    /// the host, which keeps its pid.
-    func host(url: String, queue: String, leaseSeconds: Double = 2) throws -> ChildProgram {
+    /// the host, which keeps its pid. Small claims, so that every host holds tasks whichever
+    /// starts first.
+    func host(url: String, queue: String, leaseSeconds: Double = 2, claimBatch: Int = 16) throws -> ChildProgram {
         try ChildProgram("/usr/sbin/ip", arguments: ["netns", "exec", name, ChildProgram.testExecutable], environment: [
             "MULTIPROCESSING_POSTGRES_WORKER": queue,
             "MULTIPROCESSING_POSTGRES_URL": url,
             "MULTIPROCESSING_POSTGRES_PROCESSES": "1",
             "MULTIPROCESSING_POSTGRES_LEASE_SECONDS": "\(leaseSeconds)",
+            "MULTIPROCESSING_POSTGRES_CLAIM_BATCH": "\(claimBatch)",
         ])
     }
 }
