@@ -1,5 +1,5 @@
 import Logging
-import Multiprocessing
+@_spi(PoolBackends) import Multiprocessing
 import PostgresNIO
 
 /// A pool whose workers are processes on many machines, which share a PostgreSQL database as
@@ -92,7 +92,7 @@ public final class DistributedProcessPool: JobPool {
     /// another process collect it with ``attach(jobID:outputType:)``).
     public func start<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration? = nil,
                               retries: Int? = nil) async throws -> DistributedJob<J.Output> {
-        let typeName = try Self.typeName(of: J.self)
+        let typeName = try JobTypeName.of(J.self)
         let jobBlob = try BinaryEncoder().encode(job)
         try checkSize(jobBlob.count)
         var encoded: [ByteBuffer] = []
@@ -182,14 +182,5 @@ public final class DistributedProcessPool: JobPool {
         if bytes > options.maxPayloadBytes {
             throw DistributedPoolError.payloadTooLarge(bytes: bytes, limit: options.maxPayloadBytes)
         }
-    }
-
-    /// The name a worker host finds `type` under, or the same clear error as a local pool's.
-    static func typeName<T>(of type: T.Type) throws -> String {
-        guard let name = _mangledTypeName(type), let found = _typeByName(name), found == type else {
-            throw ProcessPoolError.unresolvableJobType(String(reflecting: type), reason:
-                "a worker host cannot find it by name. Declare it at file scope (not inside a function or closure).")
-        }
-        return name
     }
 }

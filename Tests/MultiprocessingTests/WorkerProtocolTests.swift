@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Multiprocessing
+@_spi(PoolBackends) @testable import Multiprocessing
 
 /// A worker spoken to directly, frame by frame, as a buggy or hostile parent might: what it
 /// cannot read ends it with a `fatal` frame and status 2; what it can read but cannot run

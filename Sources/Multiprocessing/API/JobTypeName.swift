@@ -5,12 +5,13 @@ import Synchronization
 /// A type travels as its mangled name; the worker finds it with `_typeByName`. Types local to a
 /// function cannot be found that way, so the parent checks the round trip before it sends
 /// anything, and says how to fix the type when it fails.
-enum JobTypeName {
+@_spi(PoolBackends) public enum JobTypeName {
     private static let checked = Mutex<[ObjectIdentifier: String]>([:])
     private static let resolved = Mutex<[String: any Any.Type]>([:])
 
     /// The name under which a worker will find `type`, or a clear error.
-    static func of<T>(_ type: T.Type) throws(ProcessPoolError) -> String {
+    /// (Public for other pools, such as the distributed one, as SPI.)
+    public static func of<T>(_ type: T.Type) throws(ProcessPoolError) -> String {
         let key = ObjectIdentifier(type)
         if let name = checked.withLock({ $0[key] }) { return name }
         let display = String(reflecting: type)
