@@ -71,7 +71,8 @@ struct GarbageWriter: Job {
         case .truncatedThenExit: bytes = [100, 0, 0, 0, 65, 1, 2, 3]
         case .undecodableResults: bytes = [3, 0, 0, 0, 65, 1, 2]
         }
-        _ = bytes.withUnsafeBytes { write(3, $0.baseAddress, $0.count) }
+        // Into the worker's channel: its one socket.
+        for fd in Vandalism.socketDescriptors() { _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
         if kind == .truncatedThenExit { exit(0) }
         try await Task.sleep(for: .seconds(30))
         return x

@@ -267,12 +267,14 @@ struct SupervisionTests {
         try await withProcessPool(workers: 1) { pool in
             let table = try await pool.apply(ListDescriptors(), 0)
             #expect(table["0"] == "/dev/null")
-            #expect(table["3"]?.hasPrefix("socket:") == true)
             #expect(table["2"]?.hasPrefix("pipe:") == true)
+            // The channel, moved out of the way of the low descriptors a job uses.
+            let sockets = table.filter { $0.value.hasPrefix("socket:") }
+            #expect(sockets.count == 1 && sockets.keys.allSatisfy { (Int($0) ?? 0) >= 16 }, "\(table)")
             #expect(!table.values.contains(path), "the parent's file leaked: \(table)")
-            let leakedPipes = table.filter { (Int($0.key) ?? 0) > 3 && $0.value.hasPrefix("pipe:") }
+            let leakedPipes = table.filter { (Int($0.key) ?? 0) > 2 && $0.value.hasPrefix("pipe:") }
             #expect(leakedPipes.isEmpty, "pipes leaked: \(table)")
-            for (fd, target) in table where (Int(fd) ?? 0) > 3 {
+            for (fd, target) in table where (Int(fd) ?? 0) > 2 && !target.hasPrefix("socket:") {
                 // What the worker's own runtime opens (Dispatch's epoll and eventfds, the listing itself).
                 #expect(target.hasPrefix("anon_inode:") || target.hasPrefix("/proc/"), "fd \(fd) -> \(target)")
             }

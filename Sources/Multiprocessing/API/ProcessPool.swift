@@ -43,7 +43,7 @@ public final class ProcessPool: Sendable {
         configuration.launch.memoryLimitBytes = options.memoryLimitBytes ?? 0
         configuration.launch.reportsResidentMemory = options.recycleAboveResidentBytes != nil
         configuration.launch.backtraces = options.workerBacktraces
-        configuration.launch.maxFrameSize = options.maxFrameBytes
+        configuration.launch.maxFrameSize = min(max(options.maxFrameBytes, 1024), Frame.largestMaxSize)
         configuration.maxTasksPerWorker = options.maxTasksPerWorker
         configuration.recycleAboveResidentBytes = options.recycleAboveResidentBytes
         if let initializer = options.initializer {

@@ -18,6 +18,12 @@ struct TaskSpec {
     var attempts: [JobFailure.Reason] = []
     /// Times the task was re-run after a worker died without blaming any of its items.
     var unblamedCrashes = 0
+    /// Runs alone on its worker, nothing else in flight there: a death is then its own (see
+    /// ``Blame``). Set on the items of a death that could not be told apart.
+    var isolated = false
+    /// Deaths among other suspects this item was in; each counts as an attempt once a death is
+    /// charged to it.
+    var suspectRuns = 0
 }
 
 /// A task on a worker, and how far its results have come back.
@@ -61,6 +67,8 @@ final class CallState {
     var inputFinished = false
     /// Ended early (cancelled, failed fast, terminated): late results are ignored.
     var ended = false
+    /// Workers that died decoding this call's job value.
+    var definitionDeaths = 0
     /// Mean nanoseconds per item, from what workers report.
     private(set) var itemNanos: Double?
 

@@ -28,6 +28,8 @@ final class PoolCore: @unchecked Sendable {
     private var recentCrashes = Deque<UInt64>()
     private var respawnsScheduled = 0
     private var timeoutTimer: UInt64?
+    /// A worker kept from new tasks so that an isolated one gets it empty.
+    private weak var reservedSlot: WorkerSlot?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts over the pool's life, for ``ProcessPool/statistics()``.
     var statistics = ProcessPool.Statistics()
@@ -218,14 +220,32 @@ final class PoolCore: @unchecked Sendable {
         while rounds > 0, let callID = readyCalls.popFirst() {
             rounds -= 1
             guard let call = calls[callID], !call.ended, let next = call.pending.first else { continue }
-            let depth = call.pipelineDepth(taskItems: next.range.count)
-            guard let slot = leastLoadedReadySlot(below: depth) else {
-                readyCalls.prepend(callID)
-                return
+            let slot: WorkerSlot
+            if next.isolated {
+                // Alone on a worker (see Blame): wait for an empty one, keeping one from new work.
+                guard let empty = emptyReadySlot() else {
+                    reserveSlotForIsolatedTask()
+                    readyCalls.append(callID)
+                    continue
+                }
+                slot = empty
+                if reservedSlot === empty { reservedSlot = nil }
+            } else {
+                let depth = call.pipelineDepth(taskItems: next.range.count)
+                guard let found = leastLoadedReadySlot(below: depth) else {
+                    readyCalls.prepend(callID)
+                    return
+                }
+                slot = found
             }
             let spec = call.pending.removeFirst()
             call.inFlight += 1
-            send(spec, call: call, to: slot)
+            guard send(spec, call: call, to: slot) else {
+                call.inFlight -= 1
+                if call.isComplete { completeCall(call) }
+                if !call.pending.isEmpty { readyCalls.append(callID); rounds += 1 }
+                continue
+            }
             if !call.pending.isEmpty {
                 readyCalls.append(callID)
                 rounds += 1
@@ -260,11 +280,13 @@ final class PoolCore: @unchecked Sendable {
     }
 
     /// The ready worker with the fewest tasks, below `depth`, that is not stuck in a long item
-    /// (tasks queued behind one would wait for it; they go to another worker, or wait here).
+    /// (tasks queued behind one would wait for it; they go to another worker, or wait here),
+    /// and neither runs an isolated task nor is kept free for one.
     private func leastLoadedReadySlot(below depth: Int) -> WorkerSlot? {
         let now = cmp_monotonic_ns()
         var best: WorkerSlot?
-        for slot in slots where slot.phase == .ready && slot.inFlight.count < depth && !isStalled(slot, now: now) {
+        for slot in slots where slot.phase == .ready && slot.inFlight.count < depth && !isStalled(slot, now: now)
+            && slot !== reservedSlot && !slot.inFlight.contains(where: { $0.spec.isolated }) {
             if best == nil || slot.inFlight.count < best!.inFlight.count { best = slot }
         }
         return best
@@ -277,29 +299,61 @@ final class PoolCore: @unchecked Sendable {
         return Double(runningFor) > max(2_000_000, 20 * typical)
     }
 
+    private func emptyReadySlot() -> WorkerSlot? {
+        slots.first { $0.phase == .ready && $0.inFlight.isEmpty }
+    }
+
+    /// Keeps the least busy worker from new tasks until it is empty, so that an isolated task
+    /// is not starved by deep pipelines.
+    private func reserveSlotForIsolatedTask() {
+        if let reservedSlot, reservedSlot.phase == .ready, slots.contains(where: { $0 === reservedSlot }) { return }
+        reservedSlot = slots.filter { $0.phase == .ready }.min { $0.inFlight.count < $1.inFlight.count }
+    }
+
     func allocateTaskID() -> UInt64 {
         defer { nextTaskID += 1 }
         return nextTaskID
     }
 
-    private func send(_ spec: TaskSpec, call: CallState, to slot: WorkerSlot) {
+    /// Sends a task, or fails its items (false) when its frame would be over the limit: the
+    /// worker would refuse it, and no length field may overflow.
+    private func send(_ spec: TaskSpec, call: CallState, to slot: WorkerSlot) -> Bool {
+        let limit = configuration.launch.maxFrameSize
+        guard defineJobIfNeeded(call, on: slot) else { return false }
         let taskID = allocateTaskID()
-        defineJobIfNeeded(call.jobID, on: slot)
         switch call.kind {
         case .chunks:
             let message = RunChunkMessage(taskID: taskID, jobID: call.jobID, start: UInt32(spec.range.lowerBound),
                                           end: UInt32(spec.range.upperBound), inputs: spec.chunk.inputs)
-            slot.connection.send(.runChunk, message.encodeFixedPart(), spec.chunk.inputs)
+            let head = message.encodeFixedPart()
+            guard Frame.fits(bodyCount: head.count + spec.chunk.inputs.count, limit: limit) else {
+                let text = "its inputs are \(spec.chunk.inputs.count) bytes, over the frame limit of \(limit) bytes"
+                    + " (ProcessPool.Options.maxFrameBytes; a smaller chunk size sends fewer at once)"
+                fail(range: spec.range, of: spec, call: call, reason: .codingFailed(text), slot: slot, stderr: [])
+                return false
+            }
+            slot.connection.send(.runChunk, head, spec.chunk.inputs)
         case .target:
             slot.connection.send(.runTarget, RunTargetMessage(taskID: taskID, jobID: call.jobID, exitAfter: false).encode())
         }
         slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec))
+        return true
     }
 
-    private func defineJobIfNeeded(_ jobID: UInt32, on slot: WorkerSlot) {
-        guard !slot.knownJobs.contains(jobID), let definition = jobs.definition(jobID) else { return }
-        slot.knownJobs.insert(jobID)
-        slot.connection.send(.defineJob, definition.encode())
+    /// Sends the call's job value to a worker that lacks it; ends the call (false) when the
+    /// value is over the frame limit.
+    private func defineJobIfNeeded(_ call: CallState, on slot: WorkerSlot) -> Bool {
+        guard !slot.knownJobs.contains(call.jobID), let definition = jobs.definition(call.jobID) else { return true }
+        let body = definition.encode()
+        let limit = configuration.launch.maxFrameSize
+        guard Frame.fits(bodyCount: body.count, limit: limit) else {
+            let text = "the job value is \(body.count) bytes, over the frame limit of \(limit) bytes (ProcessPool.Options.maxFrameBytes)"
+            endCall(call, error: JobFailure(reason: .codingFailed(text), jobType: call.jobType))
+            return false
+        }
+        slot.knownJobs.insert(call.jobID)
+        slot.connection.send(.defineJob, body)
+        return true
     }
 
     /// Puts unfinished items back at the front of their call's queue.

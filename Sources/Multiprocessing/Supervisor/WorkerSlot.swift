@@ -28,6 +28,11 @@ enum KillReason {
     case protocolViolation(String)
     /// The pool is being terminated.
     case terminate
+
+    var isProtocolViolation: Bool {
+        if case .protocolViolation = self { return true }
+        return false
+    }
 }
 
 /// A pool's record of one of its workers. Confined to the reactor thread.

@@ -45,7 +45,8 @@ enum WorkerSpawner {
         }
 
         let marker = WorkerMarker(parentPID: getpid(), reportsResidentMemory: configuration.reportsResidentMemory,
-                                  memoryLimitBytes: configuration.memoryLimitBytes)
+                                  memoryLimitBytes: configuration.memoryLimitBytes,
+                                  maxFrameSize: configuration.maxFrameSize)
         var pid: pid_t = 0
         let result = withCStrings(CommandLine.arguments) { argv in
             withCStrings(environment(marker: marker, configuration: configuration)) { envp in

@@ -10,8 +10,18 @@ struct Frame: Sendable {
     /// Default cap on one frame's size: a corrupt length cannot make either side allocate more.
     static let defaultMaxSize = 1 << 30
 
-    /// The frame's header, to be written before `body`.
+    /// The largest cap a length field can express: a length counts the kind byte too.
+    static let largestMaxSize = Int(UInt32.max)
+
+    /// Whether a frame with a body of `bodyCount` bytes is within `limit` (and within what the
+    /// length field can say, whatever the limit). Every sender checks before it queues.
+    static func fits(bodyCount: Int, limit: Int) -> Bool {
+        bodyCount < min(limit, largestMaxSize)
+    }
+
+    /// The frame's header, to be written before `body` (which must fit, see ``fits(bodyCount:limit:)``).
     static func header(kind: FrameKind, bodyCount: Int) -> [UInt8] {
+        precondition(fits(bodyCount: bodyCount, limit: largestMaxSize), "a frame body of \(bodyCount) bytes")
         var writer = ByteWriter(capacity: headerSize)
         writer.write(UInt32(bodyCount + 1))
         writer.write(kind.rawValue)

@@ -232,6 +232,9 @@ struct ResultsMessage: Equatable {
             guard offset >= start, offset - start < count else {
                 throw WireError.malformed("failure at offset \(offset) outside \(count) items from \(start)")
             }
+            if let previous = failures.last?.offset, offset <= previous {
+                throw WireError.malformed("failure at offset \(offset) after one at \(previous)")
+            }
             failures.append(ItemFailureRecord(
                 offset: offset, kind: kind,
                 typeName: try reader.readString(), message: try reader.readString()))
@@ -239,6 +242,30 @@ struct ResultsMessage: Equatable {
         self.failures = failures
         outputs = Payload(body, from: reader.position)
     }
+}
+
+extension ResultsMessage {
+    /// Whether the message's frame is within `limit`.
+    func fits(_ limit: Int) -> Bool {
+        Frame.fits(bodyCount: encodeFixedPart().count + outputs.count, limit: limit)
+    }
+
+    /// The same items, each failed because the message would not fit in a frame of `limit`
+    /// bytes, with texts short enough that it does.
+    func replacingOutputsWithOversizeFailures(limit: Int) -> ResultsMessage {
+        let size = encodeFixedPart().count + outputs.count + 1
+        let text = "its results are \(size) bytes, over the frame limit of \(limit) bytes (ProcessPool.Options.maxFrameBytes)"
+        let failures = (start..<(start + count)).map { offset in
+            ItemFailureRecord(offset: offset, kind: .outputNotEncodable, typeName: "", message: text)
+        }
+        return ResultsMessage(taskID: taskID, start: start, count: count, final: final, elapsedNanos: elapsedNanos,
+                              failures: failures, outputs: Payload(EmptyArrayEncoding.bytes))
+    }
+}
+
+/// The encoding of an empty array, for pieces that carry only failures.
+enum EmptyArrayEncoding {
+    static let bytes: [UInt8] = (try? BinaryEncoder().encode([Int]())) ?? []
 }
 
 /// Worker to parent, just before it exits on a protocol error it cannot recover from.

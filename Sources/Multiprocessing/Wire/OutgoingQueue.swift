@@ -17,14 +17,21 @@ struct OutgoingQueue {
 
     var isEmpty: Bool { byteCount == 0 }
 
-    mutating func appendFrame(_ kind: FrameKind, _ parts: [UInt8]...) {
+    /// Queues a frame; refuses (false, nothing queued) one whose length the field cannot say.
+    /// Senders check their configured limit first (``Frame/fits(bodyCount:limit:)``).
+    @discardableResult
+    mutating func appendFrame(_ kind: FrameKind, _ parts: [UInt8]...) -> Bool {
         let bodyCount = parts.reduce(0) { $0 + $1.count }
+        guard Frame.fits(bodyCount: bodyCount, limit: Frame.largestMaxSize) else { return false }
         appendHeader(kind, bodyCount: bodyCount)
         for part in parts { tail.append(contentsOf: part) }
         byteCount += bodyCount
+        return true
     }
 
-    mutating func appendFrame(_ kind: FrameKind, _ head: [UInt8], _ payload: Payload) {
+    @discardableResult
+    mutating func appendFrame(_ kind: FrameKind, _ head: [UInt8], _ payload: Payload) -> Bool {
+        guard Frame.fits(bodyCount: head.count + payload.count, limit: Frame.largestMaxSize) else { return false }
         appendHeader(kind, bodyCount: head.count + payload.count)
         tail.append(contentsOf: head)
         byteCount += head.count + payload.count
@@ -34,6 +41,7 @@ struct OutgoingQueue {
         } else {
             tail.append(contentsOf: payload.storage[payload.start...])
         }
+        return true
     }
 
     private mutating func appendHeader(_ kind: FrameKind, bodyCount: Int) {

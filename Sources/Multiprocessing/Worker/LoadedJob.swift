@@ -48,21 +48,23 @@ struct LoadedChunkJob<J: Job>: LoadedJob {
         let taskID = message.taskID
         let start = Int(message.start), end = Int(message.end)
         loop.page?.beginTask(taskID: taskID, offset: message.start)
+        // Decoding runs the inputs' own `init(from:)`: each input is decoded as its item (a
+        // death names it), and only the task's own (another's cannot harm it).
         let inputs: [J.Input]
         do {
             var reader = message.inputs.reader()
-            inputs = try BinaryDecoder().decode([J.Input].self, from: &reader)
-            guard reader.isAtEnd else { throw WireError.malformed("\(reader.remaining) bytes after the inputs") }
-            guard end <= inputs.count else {
-                throw WireError.malformed("items \(start)..<\(end) of a chunk of \(inputs.count)")
+            inputs = try BinaryDecoder().decodeElements(J.Input.self, start..<end, from: &reader) { index in
+                loop.page?.beginTask(taskID: taskID, offset: UInt32(truncatingIfNeeded: index))
             }
+            guard reader.isAtEnd else { throw WireError.malformed("\(reader.remaining) bytes after the inputs") }
         } catch {
             loop.failAll(taskID: taskID, start: message.start, end: message.end,
                          kind: .inputNotDecodable, error: error)
             return
         }
 
-        await job._runItems(inputs, in: start..<end, session: _ItemSession(loop: loop, taskID: taskID, start: start))
+        // The job's loop sees the task's items as 0..<count (see _ItemSession).
+        await job._runItems(inputs, in: 0..<inputs.count, session: _ItemSession(loop: loop, taskID: taskID, start: start))
     }
 
     func runTarget(taskID: UInt64, loop: WorkerLoop) async -> Bool {
@@ -120,7 +122,29 @@ struct PieceBuilder<Output: Encodable> {
 
     /// The results message for the items so far; the builder continues after them.
     mutating func take(final: Bool) -> ResultsMessage {
+        take(final: final, maxFrameSize: Frame.largestMaxSize)[0]
+    }
+
+    /// The results messages for the items so far, each within `maxFrameSize`: one message, or,
+    /// when that would be too large, one per item, where an item whose own output is too large
+    /// fails with the reason instead. The builder continues after them.
+    mutating func take(final: Bool, maxFrameSize: Int) -> [ResultsMessage] {
         let now = ContinuousClock.now
+        let elapsed = UInt64(max(0, (now - startedAt).nanoseconds))
+        var messages = [encodeWhole(final: final, elapsed: elapsed)]
+        if !messages[0].fits(maxFrameSize) {
+            messages = encodeOneByOne(final: final, elapsed: elapsed, maxFrameSize: maxFrameSize)
+        }
+        start += count
+        count = 0
+        outputs.removeAll(keepingCapacity: true)
+        failures.removeAll()
+        startedAt = now
+        return messages
+    }
+
+    private func encodeWhole(final: Bool, elapsed: UInt64) -> ResultsMessage {
+        var failures = failures
         var encoded: [UInt8] = []
         do {
             encoded = try BinaryEncoder().encode(outputs)
@@ -133,18 +157,41 @@ struct PieceBuilder<Output: Encodable> {
                                                   typeName: describeThrown(error).type, message: text))
             }
             failures.sort { $0.offset < $1.offset }
-            encoded = (try? BinaryEncoder().encode([Output]())) ?? []
+            encoded = EmptyArrayEncoding.bytes
         }
-        let message = ResultsMessage(
-            taskID: taskID, start: UInt32(start), count: UInt32(count), final: final,
-            elapsedNanos: UInt64(max(0, (now - startedAt).nanoseconds)),
-            failures: failures, outputs: Payload(encoded))
-        start += count
-        count = 0
-        outputs.removeAll(keepingCapacity: true)
-        failures.removeAll()
-        startedAt = now
-        return message
+        return ResultsMessage(taskID: taskID, start: UInt32(start), count: UInt32(count), final: final,
+                              elapsedNanos: elapsed, failures: failures, outputs: Payload(encoded))
+    }
+
+    private func encodeOneByOne(final: Bool, elapsed: UInt64, maxFrameSize: Int) -> [ResultsMessage] {
+        var messages: [ResultsMessage] = []
+        var failureAt = [UInt32: ItemFailureRecord]()
+        for failure in failures { failureAt[failure.offset] = failure }
+        var nextOutput = outputs.startIndex
+        for offset in start..<(start + count) {
+            let last = offset == start + count - 1
+            var failure = failureAt[UInt32(offset)]
+            var encoded = EmptyArrayEncoding.bytes
+            if failure == nil {
+                let output = outputs[nextOutput]
+                nextOutput += 1
+                do {
+                    encoded = try BinaryEncoder().encode([output])
+                } catch {
+                    failure = ItemFailureRecord(offset: UInt32(offset), kind: .outputNotEncodable,
+                                                typeName: describeThrown(error).type,
+                                                message: "cannot encode \(Output.self): \(error)")
+                }
+            }
+            var message = ResultsMessage(taskID: taskID, start: UInt32(offset), count: 1, final: final && last,
+                                         elapsedNanos: last ? elapsed : 0, failures: failure.map { [$0] } ?? [],
+                                         outputs: Payload(failure == nil ? encoded : EmptyArrayEncoding.bytes))
+            if !message.fits(maxFrameSize) {
+                message = message.replacingOutputsWithOversizeFailures(limit: maxFrameSize)
+            }
+            messages.append(message)
+        }
+        return messages
     }
 }
 
@@ -154,21 +201,33 @@ struct PartialResultClock {
     static let interval: Int64 = 5_000_000
     private var lastSent = ContinuousClock.now
     private var lastCheck = ContinuousClock.now
+    private var lastChannelCheck = ContinuousClock.now
     private var itemsBetweenChecks = 1
 
-    /// Called every `itemsBetweenChecks` items: whether results are due, and when to call again.
-    mutating func checkpoint() -> (due: Bool, next: Int) {
+    /// An item this slow sends its result at once, so that a death later loses no finished work.
+    static let slowItemNanos: Int64 = 200_000
+    /// Looks at the channel at most this often (see ``_ItemSession/checkpoint()``).
+    static let channelCheckNanos: Int64 = 20_000
+
+    /// Called every `itemsBetweenChecks` items: whether results are due, when to call again, and
+    /// whether to look at the channel now.
+    mutating func checkpoint() -> (due: Bool, next: Int, checkChannel: Bool) {
         let now = ContinuousClock.now
         // Aim at one look at the clock per 50-500 us of work.
         let sinceCheck = (now - lastCheck).nanoseconds
+        let slowItem = itemsBetweenChecks == 1 && sinceCheck >= Self.slowItemNanos
         lastCheck = now
         if sinceCheck < 50_000 {
             itemsBetweenChecks = min(itemsBetweenChecks * 2, 4096)
         } else if sinceCheck > 500_000 {
             itemsBetweenChecks = max(1, itemsBetweenChecks / 2)
         }
-        guard (now - lastSent).nanoseconds >= Self.interval else { return (false, itemsBetweenChecks) }
+        let checkChannel = (now - lastChannelCheck).nanoseconds >= Self.channelCheckNanos
+        if checkChannel { lastChannelCheck = now }
+        guard slowItem || (now - lastSent).nanoseconds >= Self.interval else {
+            return (false, itemsBetweenChecks, checkChannel)
+        }
         lastSent = now
-        return (true, itemsBetweenChecks)
+        return (true, itemsBetweenChecks, checkChannel)
     }
 }

@@ -20,10 +20,15 @@ func swiftMultiprocessingWorkerMain() {
     _ = cmp_set_parent_death_signal(SIGKILL)
     if getppid() != marker.parentPID { _exit(0) }
 
-    // The channel and status page must not leak into programs a job starts.
-    _ = fcntl(CMP_CHANNEL_FD, F_SETFD, FD_CLOEXEC)
+    // The channel and status page must not leak into programs a job starts, and the channel
+    // moves out of the way of the low descriptors jobs use.
     let page = StatusPage(mapping: CMP_STATUS_FD)
     close(CMP_STATUS_FD)
+    guard let channel = WorkerChannel.relocate(from: CMP_CHANNEL_FD) else {
+        let text = "swift-multiprocessing: the worker's channel is not open; not starting a worker\n"
+        _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+        _exit(126)
+    }
 
     // Line-buffered, so a job's prints arrive whole and in time.
     cmp_line_buffer_stdout()
@@ -35,7 +40,7 @@ func swiftMultiprocessingWorkerMain() {
     }
 
     Task.detached {
-        let loop = WorkerLoop(channelFD: CMP_CHANNEL_FD, page: page, marker: marker)
+        let loop = WorkerLoop(channel: channel, page: page, marker: marker)
         await loop.run()
     }
     // The main thread serves the main actor, for jobs that use it.

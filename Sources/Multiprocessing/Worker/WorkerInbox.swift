@@ -14,7 +14,7 @@ import Glibc
 /// its turn.
 final class WorkerInbox: Sendable {
     private struct State {
-        var parser = FrameParser()
+        var parser: FrameParser
         var frames = Deque<Frame>()
         var endOfFile = false
     }
@@ -23,11 +23,12 @@ final class WorkerInbox: Sendable {
 
     let fd: Int32
     private let outbox: WorkerOutbox
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    init(fd: Int32, outbox: WorkerOutbox) {
+    init(fd: Int32, outbox: WorkerOutbox, maxFrameSize: Int) {
         self.fd = fd
         self.outbox = outbox
+        state = Mutex(State(parser: FrameParser(maxFrameSize: maxFrameSize)))
     }
 
     /// The next frame to handle, in the order the parent sent them.
@@ -80,7 +81,8 @@ final class WorkerInbox: Sendable {
         }
         if !dropped.isEmpty {
             outbox.queue(.dropped, TaskListMessage(taskIDs: dropped).encode())
-            _ = outbox.flush()
+            // A lost channel is found and reported by the loop's next flush.
+            _ = outbox.flush(itemDone: false)
         }
         return outcome
     }
@@ -99,12 +101,18 @@ final class WorkerOutbox: Sendable {
         var oldestUnflushed: UInt64 = 0
     }
 
-    let fd: Int32
+    enum FlushOutcome { case done, parentGone, channelLost }
+
+    let channel: WorkerChannel
+    private let page: StatusPage?
     private let state = Mutex(State())
 
-    init(fd: Int32) {
-        self.fd = fd
+    init(channel: WorkerChannel, page: StatusPage?) {
+        self.channel = channel
+        self.page = page
     }
+
+    var fd: Int32 { channel.fd }
 
     var pendingBytes: Int { state.withLock { $0.queue.byteCount } }
 
@@ -125,12 +133,34 @@ final class WorkerOutbox: Sendable {
         }
     }
 
-    /// Writes everything queued; false when the parent is gone.
-    func flush() -> Bool {
+    /// Whether the channel is still the parent's socket; noted in the status page when it is.
+    /// `itemDone`: the current item has returned (else it stays a suspect).
+    func verifyChannel(itemDone: Bool) -> Bool {
+        guard channel.isIntact else {
+            page?.markChannelLost()
+            return false
+        }
+        page?.markChannelIntact(itemDone: itemDone)
+        return true
+    }
+
+    /// Writes everything queued, after checking that the channel is still the parent's.
+    func flush(itemDone: Bool) -> FlushOutcome {
         state.withLock { state in
-            guard !state.queue.isEmpty else { return true }
+            guard !state.queue.isEmpty else { return .done }
+            guard verifyChannel(itemDone: itemDone) else { return .channelLost }
             state.oldestUnflushed = 0
-            return state.queue.write(to: fd, blocking: true) == .done
+            switch state.queue.write(to: channel.fd, blocking: true) {
+            case .done, .wouldBlock: return .done
+            case .closed:
+                // Written into a socket that is still ours: the parent is gone. Anything else
+                // (a descriptor closed under us) is the job's doing.
+                if errno == EBADF || errno == ENOTSOCK {
+                    page?.markChannelLost()
+                    return .channelLost
+                }
+                return .parentGone
+            }
         }
     }
 }
@@ -170,7 +200,7 @@ enum WorkerWatcher {
                 // Busy with the same task as at the last look: the loop is not reading.
                 if status.running && busyAtLastLook && status.tasksDone == lastTasksDone {
                     _ = try? inbox.receive(blocking: false)
-                    if outbox.oldestUnflushedNanos != 0 { _ = outbox.flush() }
+                    if outbox.oldestUnflushedNanos != 0 { _ = outbox.flush(itemDone: false) }
                 }
                 busyAtLastLook = status.running
                 lastTasksDone = status.tasksDone

@@ -24,9 +24,13 @@ final class WorkerLoop {
     private static let maxBatchDelayNanos: UInt64 = 1_000_000
     private static let maxBatchBytes = 256 * 1024
 
-    init(channelFD: Int32, page: StatusPage?, marker: WorkerMarker) {
-        outbox = WorkerOutbox(fd: channelFD)
-        inbox = WorkerInbox(fd: channelFD, outbox: outbox)
+    /// The largest frame the parent accepts (``ProcessPool/Options/maxFrameBytes``).
+    let maxFrameSize: Int
+
+    init(channel: WorkerChannel, page: StatusPage?, marker: WorkerMarker) {
+        outbox = WorkerOutbox(channel: channel, page: page)
+        inbox = WorkerInbox(fd: channel.fd, outbox: outbox, maxFrameSize: marker.maxFrameSize)
+        maxFrameSize = marker.maxFrameSize
         self.page = page
         self.marker = marker
         if let page { WorkerWatcher.start(inbox: inbox, outbox: outbox, page: page) }
@@ -78,7 +82,10 @@ final class WorkerLoop {
         lastPoll = cmp_monotonic_ns()
         do {
             if try inbox.receive(blocking: blocking) == .endOfFile {
-                // The parent closed the channel or died: nobody wants results any more.
+                // A job closed or replaced the channel (reads then fail or see an end): say so
+                // in the status page. Else the parent closed the channel or died: nobody wants
+                // results any more.
+                if !outbox.verifyChannel(itemDone: true) { exitChannelLost() }
                 exitWorker(0)
             }
         } catch {
@@ -91,7 +98,10 @@ final class WorkerLoop {
             switch frame.kind {
             case .defineJob:
                 let message = try DefineJobMessage(decoding: frame.body)
+                // Decoding runs the job's own `init(from:)`: a death here is the job's.
+                page?.setStage(.definingJob, job: message.jobID)
                 jobs[message.jobID] = JobLoader.load(message)
+                page?.setStage(.items)
             case .forgetJob:
                 var reader = ByteReader(frame.body)
                 jobs[try reader.read(UInt32.self)] = nil
@@ -154,8 +164,21 @@ final class WorkerLoop {
     // MARK: Sending
 
     func emit(_ message: ResultsMessage) {
-        outbox.queue(.results, message.encodeFixedPart(), message.outputs)
+        let head = message.encodeFixedPart()
+        guard Frame.fits(bodyCount: head.count + message.outputs.count, limit: maxFrameSize) else {
+            // Only a target's or a failure's message gets here (a job's pieces are split to
+            // fit, see PieceBuilder): its items fail, saying why, instead of the frame.
+            emit(message.replacingOutputsWithOversizeFailures(limit: maxFrameSize))
+            return
+        }
+        outbox.queue(.results, head, message.outputs)
         if !message.final { flushOrExit() }
+    }
+
+    /// Checks, between items, that a job left the channel intact; a worker whose channel is
+    /// gone has nobody to report to but its status page.
+    func verifyChannelBetweenItems() {
+        if !outbox.verifyChannel(itemDone: true) { exitChannelLost() }
     }
 
     func failAll(taskID: UInt64, start: UInt32, end: UInt32, kind: ItemFailureRecord.Kind, error: any Error) {
@@ -171,16 +194,28 @@ final class WorkerLoop {
             return copy
         }
         emit(ResultsMessage(taskID: taskID, start: start, count: end - start, final: true, elapsedNanos: 0,
-                            failures: failures, outputs: Payload((try? BinaryEncoder().encode([Int]())) ?? [])))
+                            failures: failures, outputs: Payload(EmptyArrayEncoding.bytes)))
     }
 
     private func flushOrExit() {
-        if !outbox.flush() { exitWorker(0) }
+        switch outbox.flush(itemDone: true) {
+        case .done: return
+        case .parentGone: exitWorker(0)
+        case .channelLost: exitChannelLost()
+        }
     }
 
+    /// The status page says the channel is lost (see ``Blame``); the exit status says it again.
+    private func exitChannelLost() -> Never {
+        page?.markChannelLost()
+        exitWorker(Self.channelLostStatus)
+    }
+
+    static let channelLostStatus: Int32 = 3
+
     private func fatal(_ message: String) -> Never {
-        outbox.queue(.fatal, FatalMessage(message: message).encode())
-        _ = outbox.flush()
+        outbox.queue(.fatal, FatalMessage(message: String(message.prefix(4096))).encode())
+        _ = outbox.flush(itemDone: true)
         exitWorker(2)
     }
 

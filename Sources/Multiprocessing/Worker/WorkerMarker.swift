@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// What a parent tells a worker it starts, through the environment variable whose presence
-/// makes the executable a worker: `SWIFT_MULTIPROCESSING_WORKER=1;ppid=…;rss=…;mem=…`.
+/// makes the executable a worker: `SWIFT_MULTIPROCESSING_WORKER=1;ppid=…;rss=…;mem=…;frame=…`.
 struct WorkerMarker: Equatable, Sendable {
     static let variable = CMP_WORKER_ENV
     static let version = 1
@@ -15,15 +15,19 @@ struct WorkerMarker: Equatable, Sendable {
     var reportsResidentMemory: Bool = false
     /// A cap on the worker's data segment (RLIMIT_DATA), in bytes; 0 for none.
     var memoryLimitBytes: Int = 0
+    /// The largest frame the parent reads: the worker sends none larger.
+    var maxFrameSize: Int = Frame.defaultMaxSize
 
     var encoded: String {
-        "\(Self.version);ppid=\(parentPID);rss=\(reportsResidentMemory ? 1 : 0);mem=\(memoryLimitBytes)"
+        "\(Self.version);ppid=\(parentPID);rss=\(reportsResidentMemory ? 1 : 0);mem=\(memoryLimitBytes);frame=\(maxFrameSize)"
     }
 
-    init(parentPID: Int32, reportsResidentMemory: Bool = false, memoryLimitBytes: Int = 0) {
+    init(parentPID: Int32, reportsResidentMemory: Bool = false, memoryLimitBytes: Int = 0,
+         maxFrameSize: Int = Frame.defaultMaxSize) {
         self.parentPID = parentPID
         self.reportsResidentMemory = reportsResidentMemory
         self.memoryLimitBytes = memoryLimitBytes
+        self.maxFrameSize = maxFrameSize
     }
 
     init?(parsing text: String) {
@@ -39,6 +43,7 @@ struct WorkerMarker: Equatable, Sendable {
         self.parentPID = parentPID
         reportsResidentMemory = values["rss"] == 1
         memoryLimitBytes = values["mem"] ?? 0
+        maxFrameSize = min(values["frame"] ?? Frame.defaultMaxSize, Frame.largestMaxSize)
     }
 }
 
