@@ -134,4 +134,17 @@ struct JobHandleValueTests {
             #expect(try await pool.apply(Square(), 3) == 9, "the pool goes on")
         }
     }
+
+    @Test("a call's sink resumes every task that waits for it and keeps its pieces for each")
+    func sinkServesSeveralWaiters() async throws {
+        let sink = ResultSink()
+        let waiters = (0..<3).map { _ in Task { try await sink.waitForAll().map(\.firstIndex) } }
+        try await Task.sleep(for: .milliseconds(100))
+        sink.deliver(ResultPiece(firstIndex: 0, count: 2, failures: [], outputs: Payload([])))
+        sink.deliver(ResultPiece(firstIndex: 2, count: 1, failures: [], outputs: Payload([])))
+        sink.inputFinished(total: 3)
+        for waiter in waiters { #expect(try await waiter.value == [0, 2]) }
+        #expect(try await sink.waitForAll().map(\.firstIndex) == [0, 2], "a later wait gets them too")
+        #expect(try await sink.waitForAllOrFirstFailure().count == 2)
+    }
 }
