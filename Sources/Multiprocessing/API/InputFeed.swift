@@ -38,20 +38,36 @@ struct ChunkFeeder<Element: Encodable> {
     }
 
     private mutating func cutChunk() async -> Bool {
+        let chunk: Chunk
         do {
-            let chunk = try pool.encodeChunk(items[...], firstIndex: total, jobType: jobType, callID: callID)
-            total += items.count
-            items.removeAll(keepingCapacity: true)
-            batch.append(chunk)
-            sink.addSubmitted(chunk.count)
+            chunk = try pool.encodeChunk(items[...], firstIndex: total, jobType: jobType)
         } catch {
-            sink.fail(error)
+            // The items before the one that cannot be encoded still run and are delivered; then
+            // the stream ends with its coding failure.
+            let good = (error.index ?? total) - total
+            if good > 0, let prefix = try? pool.encodeChunk(items[..<good], firstIndex: total, jobType: jobType) {
+                accept(prefix)
+            }
+            items.removeAll()
+            endInput(throwing: error)
             return false
         }
+        accept(chunk)
         if batch.count >= batchLimit || !sink.hasSpace(window: window, maxBytes: ProcessPool.streamBufferedBytesLimit) {
             send(inputFinished: false)
         }
         return await sink.waitForSpace(window: window, maxBytes: ProcessPool.streamBufferedBytesLimit)
+    }
+
+    private mutating func accept(_ chunk: Chunk) {
+        total += chunk.count
+        if chunk.count >= items.count {
+            items.removeAll(keepingCapacity: true)
+        } else {
+            items.removeFirst(chunk.count)
+        }
+        batch.append(chunk)
+        sink.addSubmitted(chunk.count)
     }
 
     private mutating func send(inputFinished: Bool) {
@@ -60,13 +76,24 @@ struct ChunkFeeder<Element: Encodable> {
         batch.removeAll(keepingCapacity: true)
     }
 
-    /// The input ended: sends the rest and tells the consumer how many items there were.
-    mutating func finish() async {
+    /// Sends what was cut and tells the consumer how many items there were and, if the input
+    /// failed, its error (which it gets after their results).
+    private mutating func endInput(throwing error: (any Error)?) {
+        send(inputFinished: true)
+        if let error {
+            sink.inputFailed(error, total: total)
+        } else {
+            sink.inputFinished(total: total)
+        }
+    }
+
+    /// The input ended, or failed with `error` (Python's `imap` does the same: the results of
+    /// the items read before come first): sends the rest and tells the consumer.
+    mutating func finish(throwing error: (any Error)? = nil) async {
         if !items.isEmpty {
             guard await cutChunk() else { return }
         }
-        send(inputFinished: true)
-        sink.inputFinished(total: total)
+        endInput(throwing: error)
     }
 }
 
@@ -106,8 +133,7 @@ struct AsyncFeed<Base: AsyncSequence & Sendable>: InputFeed where Base.Element: 
                 guard await feeder.add(item) else { return }
             }
         } catch {
-            sink.fail(error)
-            pool.cancel(callID: callID)
+            await feeder.finish(throwing: error)
             return
         }
         await feeder.finish()

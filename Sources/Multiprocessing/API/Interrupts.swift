@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Runs `body` in a task that Ctrl-C (SIGINT) or SIGTERM cancels, so that a program's pools
-/// shut down in order (``withProcessPool(workers:options:_:)`` terminates its pool when its
+/// shut down in order (``withProcessPool(workers:options:isolation:_:)`` terminates its pool when its
 /// body is cancelled) instead of the program dying mid-flight. A second signal ends the program
 /// at once, with status 128 + the signal's number.
 ///

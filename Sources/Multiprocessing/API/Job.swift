@@ -26,16 +26,24 @@ public protocol Job: Codable, Sendable {
     /// nil, the pool's ``ProcessPool/Options/retries``.
     static var retries: Int? { get }
 
-    /// Runs items `range` of `inputs` in a worker. Do not implement it: the default is the only
-    /// right one. It is a requirement so that it is compiled with each job type, specialized,
-    /// which makes the per-item cost of tiny items a few nanoseconds.
+    /// Runs items `range` of `inputs` in a worker: the worker's entry into a job, not part of
+    /// the public API. It is a requirement (with its only implementation below) so that it is
+    /// compiled with each job type, specialized, which makes the per-item cost of tiny items a
+    /// few nanoseconds. It is SPI: a job's module does not see it, and the only implementation
+    /// is the one below.
+    @_spi(WorkerEntry)
     func _runItems(_ inputs: [Input], in range: Range<Int>, session: _ItemSession<Output>) async
 }
 
 extension Job {
     public static var retries: Int? { nil }
+}
 
-    @inlinable
+extension Job {
+    // Public (an SPI declaration could not be the witness of a job declared in a module that
+    // does not import the SPI), but out of the documentation: the requirement it satisfies is
+    // not visible outside the library.
+    @_documentation(visibility: internal) @inlinable
     public func _runItems(_ inputs: [Input], in range: Range<Int>, session: _ItemSession<Output>) async {
         var outputs: [Output] = []
         outputs.reserveCapacity(range.count)

@@ -9,8 +9,10 @@ extension ProcessPool {
     ///     (default: the pool's ``Options/timeout``).
     ///   - retries: How often an item is run again after a crash or timeout (default: the pool's).
     ///   - progress: Advanced as items finish (see ``ProgressReporter``).
-    /// - Throws: The first ``JobFailure`` to arrive; the call's queued work is then dropped.
-    ///   `CancellationError` if the calling task is cancelled (running items are killed).
+    /// - Throws: The first ``JobFailure`` to arrive (or the coding failure of the first input
+    ///   that cannot be encoded); the call's queued work is then dropped. `CancellationError` if
+    ///   the calling task is cancelled (running items are killed, or finish under
+    ///   ``Options/cancellation`` `.letRunningFinish`).
     public func map<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
         timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
@@ -27,6 +29,9 @@ extension ProcessPool {
 
     /// Like ``map(_:_:chunkSize:timeout:retries:progress:)``, but every item gets its own result: a
     /// failed item does not stop the others.
+    ///
+    /// - Throws: The coding failure of the first input that cannot be encoded;
+    ///   `CancellationError` if the calling task is cancelled.
     public func mapResults<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
         timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
@@ -58,6 +63,8 @@ extension ProcessPool {
         _ job: J, _ inputs: [J.Input], chunkSize: Int?, timeout: Duration?, retries: Int?,
         progress: ProgressReporter?, failFast: Bool
     ) async throws -> (pieces: [ResultPiece], jobType: String) {
+        // A task cancelled already gets no work started (and no worker killed for it).
+        try Task.checkCancellation()
         try ensureOpen()
         if let chunkSize, chunkSize < 1 {
             throw ProcessPoolError.invalidArgument("chunk size must be at least 1, not \(chunkSize)")
@@ -72,8 +79,13 @@ extension ProcessPool {
             var batch: [Chunk] = []
             while start < inputs.count {
                 let end = min(start + size, inputs.count)
-                batch.append(try encodeChunk(inputs[start..<end], firstIndex: start, jobType: encodedJob.displayName,
-                                             callID: callID))
+                do {
+                    batch.append(try encodeChunk(inputs[start..<end], firstIndex: start, jobType: encodedJob.displayName))
+                } catch {
+                    // The call's result is this error: what was sent already is not wanted.
+                    cancel(callID: callID)
+                    throw error
+                }
                 start = end
                 // Send early chunks at once so workers start while the rest are encoded.
                 if batch.count >= max(1, workerCount) || start == inputs.count {
@@ -96,13 +108,25 @@ extension ProcessPool {
         }
     }
 
+    /// Encodes `items` as one chunk of the call's input starting at `firstIndex`.
+    /// - Throws: The ``JobFailure`` (``JobFailure/Reason/codingFailed(_:)``) of the first item
+    ///   that cannot be encoded, with its index.
     func encodeChunk<Input: Encodable>(
-        _ items: ArraySlice<Input>, firstIndex: Int, jobType: String, callID: UInt64
-    ) throws -> Chunk {
+        _ items: ArraySlice<Input>, firstIndex: Int, jobType: String
+    ) throws(JobFailure) -> Chunk {
         do {
             return Chunk(firstIndex: firstIndex, count: items.count, inputs: Payload(try BinaryEncoder().encode(Array(items))))
         } catch {
-            cancel(callID: callID)
+            // Rare: find the item to blame, so that the error names it (and a stream can still
+            // run the ones before it).
+            for (offset, item) in items.enumerated() {
+                do {
+                    _ = try BinaryEncoder().encode([item])
+                } catch {
+                    throw JobFailure(reason: .codingFailed("cannot encode input \(firstIndex + offset): \(error)"),
+                                     jobType: jobType, index: firstIndex + offset)
+                }
+            }
             throw JobFailure(reason: .codingFailed("cannot encode inputs \(firstIndex)..<\(firstIndex + items.count): \(error)"),
                              jobType: jobType, index: firstIndex)
         }

@@ -143,7 +143,6 @@ public final class ProcessPool: Sendable {
         callIDs.add(1, ordering: .relaxed).oldValue
     }
 
-    /// Registers a call with the supervisor and returns its sink.
     /// Registers a call with the supervisor and returns its sink. `chunks`, when given, are the
     /// call's whole input, submitted in the same trip to the reactor (one wake-up for `apply`).
     func openCall(id: UInt64, kind: CallState.Kind, job: EncodedJob, options: CallOptions,
@@ -181,20 +180,24 @@ public final class ProcessPool: Sendable {
 /// Runs `body` with a new pool, then shuts the pool down whatever happens, as Python's
 /// `with Pool() as p:` does: after `body` returns, submitted work finishes (``ProcessPool/close()``
 /// and ``ProcessPool/join()``); if it throws or is cancelled, the pool is terminated.
-public func withProcessPool<Result>(
+///
+/// `body` runs in the caller's isolation (`isolation`, by default the caller's actor, as
+/// `withTaskGroup` does): an actor's method can touch its state in `body` without `await`.
+public func withProcessPool<Value>(
     workers: Int? = nil,
     options: ProcessPool.Options = .init(),
-    _ body: (ProcessPool) async throws -> Result
-) async throws -> Result {
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (ProcessPool) async throws -> Value
+) async throws -> Value {
     let pool = try ProcessPool(workers: workers, options: options)
-    let result: Result
+    let value: Value
     do {
-        result = try await body(pool)
+        value = try await body(pool)
     } catch {
         await pool.terminate()
         throw error
     }
     try? pool.close()
     try await pool.join()
-    return result
+    return value
 }

@@ -8,6 +8,13 @@ import Synchronization
 /// Memory stays bounded: the input is read only as far as the consumer keeps up (plus a window
 /// that keeps every worker busy). Iteration throws the first ``JobFailure``, which ends the
 /// stream; leaving the loop early, or cancelling its task, stops the remaining work.
+///
+/// When the input fails (an asynchronous input throws, or an item cannot be encoded), the
+/// results of the items read before it come first, then iteration throws the input's error
+/// (for an item that cannot be encoded, its ``JobFailure`` with
+/// ``JobFailure/Reason/codingFailed(_:)`` and its index), as Python's `imap` does.
+///
+/// Iterating in a cancelled task throws `CancellationError` (not nil), whatever the pool.
 public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
     public typealias Failure = any Error
 
@@ -29,9 +36,29 @@ public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol {
         let state: any ResultSource<Element>
+        private var ended = false
+
+        init(state: any ResultSource<Element>) {
+            self.state = state
+        }
 
         public mutating func next() async throws -> Element? {
-            try await state.next()
+            guard !ended else { return nil }
+            do {
+                try Task.checkCancellation()
+                guard let element = try await state.next() else {
+                    // A source may end quietly when its task is cancelled (an
+                    // `AsyncThrowingStream` does): that is a cancellation too.
+                    try Task.checkCancellation()
+                    ended = true
+                    return nil
+                }
+                return element
+            } catch {
+                ended = true
+                state.stop()
+                throw error
+            }
         }
     }
 }
@@ -40,6 +67,8 @@ public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
 protocol ResultSource<Element>: AnyObject {
     associatedtype Element
     func next() async throws -> Element?
+    /// The consumer stops (an error ended the iteration): the remaining work is not wanted.
+    func stop()
 }
 
 /// A result source over an `AsyncThrowingStream` (for pools other than ``ProcessPool``).
@@ -53,6 +82,9 @@ final class StreamSource<Element: Sendable>: ResultSource {
     func next() async throws -> Element? {
         try await iterator.next()
     }
+
+    /// Nothing to do: dropping the iterator ends the stream (its `onTermination` runs).
+    func stop() {}
 }
 
 /// The consumer's side of a stream: reorders (for `imap`), decodes, and reports consumption
@@ -139,6 +171,10 @@ final class StreamState<Element: Sendable>: ResultSource, @unchecked Sendable {
         guard unreportedConsumption > 0 else { return }
         sink.consumed(unreportedConsumption)
         unreportedConsumption = 0
+    }
+
+    func stop() {
+        finish(cancelRest: true)
     }
 
     private func finish(cancelRest: Bool) {

@@ -1,8 +1,4 @@
-import CMultiprocessing
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Outcomes of consecutive items of one call, as they arrive from a worker: the items'
 /// positions, their failures, and the other items' outputs still encoded (the consumer decodes
@@ -16,21 +12,36 @@ struct ResultPiece: Sendable {
     var outputs: Payload
 }
 
-/// Where the reactor delivers a call's results and where its caller waits for them. Also the
+/// Where the reactor delivers a call's results and where its callers wait for them. Also the
 /// caller's side of backpressure: a stream's feeder waits here while too much is outstanding.
+///
+/// Any number of tasks may wait at once; each is resumed by whoever changes the state (the
+/// reactor, the feeder, the consumer), never by polling.
 final class ResultSink: Sendable {
     private struct State {
         var pieces: [ResultPiece] = []
         var resolved = 0
         var expected: Int?
         var terminalError: (any Error)?
-        var waiter: CheckedContinuation<Void, Never>?
-        var spaceWaiter: CheckedContinuation<Void, Never>?
+        /// The input's own failure: reported once the items read before it are delivered.
+        var inputError: (any Error)?
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var spaceWaiters: [CheckedContinuation<Void, Never>] = []
         var submitted = 0
         var consumed = 0
         var bufferedBytes = 0
         /// Counts deliveries, failures and the end of input: a waiter waits for it to move.
         var version = 0
+
+        mutating func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+            defer { waiters.removeAll() }
+            return waiters
+        }
+
+        mutating func takeSpaceWaiters() -> [CheckedContinuation<Void, Never>] {
+            defer { spaceWaiters.removeAll() }
+            return spaceWaiters
+        }
     }
 
     private let state = Mutex(State())
@@ -43,39 +54,47 @@ final class ResultSink: Sendable {
     // MARK: Producer side (reactor, feeder)
 
     func deliver(_ piece: ResultPiece) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { state in
             state.resolved += piece.count
             state.bufferedBytes += piece.outputs.count
             state.pieces.append(piece)
             state.version += 1
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.takeWaiters()
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
         progress?.advance(by: piece.count, failed: piece.failures.count)
     }
 
     /// Ends the call with `error` (cancellation, termination); later deliveries are ignored by readers.
     func fail(_ error: any Error) {
-        let (waiter, spaceWaiter) = state.withLock { state in
+        let (waiters, spaceWaiters) = state.withLock { state in
             if state.terminalError == nil { state.terminalError = error }
             state.version += 1
-            defer { state.waiter = nil; state.spaceWaiter = nil }
-            return (state.waiter, state.spaceWaiter)
+            return (state.takeWaiters(), state.takeSpaceWaiters())
         }
-        waiter?.resume()
-        spaceWaiter?.resume()
+        for waiter in waiters { waiter.resume() }
+        for waiter in spaceWaiters { waiter.resume() }
     }
 
     /// No more items will be submitted: the call has `total` items in all.
     func inputFinished(total: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        inputEnded(total: total, error: nil)
+    }
+
+    /// The input failed after `total` items were submitted: those are delivered first, then
+    /// a stream's consumer gets `error`.
+    func inputFailed(_ error: any Error, total: Int) {
+        inputEnded(total: total, error: error)
+    }
+
+    private func inputEnded(total: Int, error: (any Error)?) {
+        let waiters = state.withLock { state in
             state.expected = total
+            state.inputError = error
             state.version += 1
-            defer { state.waiter = nil }
-            return state.waiter
+            return state.takeWaiters()
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     func addSubmitted(_ items: Int) {
@@ -83,14 +102,6 @@ final class ResultSink: Sendable {
     }
 
     var terminalError: (any Error)? { state.withLock { $0.terminalError } }
-
-    /// Waits awake, yielding the CPU, until the call is finished or `nanoseconds` have passed.
-    func spinUntilFinished(atMost nanoseconds: UInt64) {
-        let start = cmp_monotonic_ns()
-        while !isFinished && cmp_monotonic_ns() &- start < nanoseconds {
-            sched_yield()
-        }
-    }
 
     /// Every item resolved, or the call ended.
     var isFinished: Bool {
@@ -101,17 +112,15 @@ final class ResultSink: Sendable {
 
     // MARK: Consumer side
 
-    /// Every piece, once all items are resolved (or the first terminal error).
+    /// Every piece, once all items are resolved (or the first terminal error). The pieces stay:
+    /// another reader, or the same one again, gets them too.
     func waitForAll() async throws -> [ResultPiece] {
         while true {
             var seen = 0
             let outcome: Result<[ResultPiece], any Error>? = state.withLock { state in
                 seen = state.version
                 if let error = state.terminalError { return .failure(error) }
-                if let expected = state.expected, state.resolved >= expected {
-                    defer { state.pieces = [] }
-                    return .success(state.pieces)
-                }
+                if let expected = state.expected, state.resolved >= expected { return .success(state.pieces) }
                 return nil
             }
             if let outcome { return try outcome.get() }
@@ -119,7 +128,8 @@ final class ResultSink: Sendable {
         }
     }
 
-    /// The pieces that arrived since the last call; nil once every item was delivered.
+    /// The pieces that arrived since the last call; nil once every item was delivered, or the
+    /// input's own error then. For a stream's one consumer: the pieces are handed over.
     func nextPieces() async throws -> [ResultPiece]? {
         while true {
             var seen = 0
@@ -130,7 +140,10 @@ final class ResultSink: Sendable {
                     defer { state.pieces = []; state.bufferedBytes = 0 }
                     return .success(state.pieces)
                 }
-                if let expected = state.expected, state.resolved >= expected { return .success(nil) }
+                if let expected = state.expected, state.resolved >= expected {
+                    if let error = state.inputError { return .failure(error) }
+                    return .success(nil)
+                }
                 return nil
             }
             if let outcome { return try outcome.get() }
@@ -148,10 +161,7 @@ final class ResultSink: Sendable {
                 if let failed = state.pieces.first(where: { !$0.failures.isEmpty }) {
                     return .failure(failed.failures[0].failure)
                 }
-                if let expected = state.expected, state.resolved >= expected {
-                    defer { state.pieces = [] }
-                    return .success(state.pieces)
-                }
+                if let expected = state.expected, state.resolved >= expected { return .success(state.pieces) }
                 return nil
             }
             if let outcome { return try outcome.get() }
@@ -164,7 +174,7 @@ final class ResultSink: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
                 if state.version != version { return true }
-                state.waiter = continuation
+                state.waiters.append(continuation)
                 return false
             }
             if resumeNow { continuation.resume() }
@@ -175,12 +185,11 @@ final class ResultSink: Sendable {
 
     /// The consumer took `items` items out of what it was given.
     func consumed(_ items: Int) {
-        let spaceWaiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let spaceWaiters = state.withLock { state in
             state.consumed += items
-            defer { state.spaceWaiter = nil }
-            return state.spaceWaiter
+            return state.takeSpaceWaiters()
         }
-        spaceWaiter?.resume()
+        for waiter in spaceWaiters { waiter.resume() }
     }
 
     func hasSpace(window: Int, maxBytes: Int) -> Bool {
@@ -203,7 +212,7 @@ final class ResultSink: Sendable {
                         || (state.submitted - state.consumed < window && state.bufferedBytes < maxBytes) {
                         return true
                     }
-                    state.spaceWaiter = continuation
+                    state.spaceWaiters.append(continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
