@@ -25,14 +25,32 @@ int cmp_pidfd_send_signal(int pidfd, int signal) {
 #endif
 }
 
-int cmp_pidfd_reap(int pidfd, int *status_out) {
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
+// waitid on the child, by pidfd when there is one (a kernel before 5.4 lacks P_PIDFD: by pid).
+static int cmp_wait_child(int pidfd, pid_t pid, siginfo_t *info, int options) {
     int result;
+    memset(info, 0, sizeof *info);
     do {
-        result = waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG);
+        result = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, info, options) : -1;
+        if (pidfd < 0 || (result < 0 && errno == EINVAL)) result = waitid(P_PID, (id_t)pid, info, options);
     } while (result < 0 && errno == EINTR);
-    if (result < 0) return -1;
+    return result;
+}
+
+int cmp_reap_child(int pidfd, pid_t pid, int *status_out) {
+    siginfo_t info;
+    // Look first, reap after: while the child is a zombie its pid, which is also its process
+    // group's id, cannot be anyone else's, so the group can be killed without a doubt.
+    if (cmp_wait_child(pidfd, pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+        int code = errno;
+        // Reaped by someone else: the group id is still in use (so still the group's) while
+        // any member lives; with none left this finds nobody.
+        if (code == ECHILD) kill(-pid, SIGKILL);
+        errno = code;
+        return -1;
+    }
+    if (info.si_pid == 0) return 0;
+    kill(-pid, SIGKILL);
+    if (cmp_wait_child(pidfd, pid, &info, WEXITED | WNOHANG) < 0) return -1;
     if (info.si_pid == 0) return 0;
     // Back to a wait status, the form the rest of the library decodes.
     switch (info.si_code) {

@@ -33,10 +33,12 @@ void cmp_flush_stdout(void);
 /// Sends `signal` to the process a pidfd names (never to a pid that may have been reused).
 /// Returns 0 or -1 with errno (ESRCH: it has exited).
 int cmp_pidfd_send_signal(int pidfd, int signal);
-/// waitid(P_PIDFD, WEXITED | WNOHANG): 1 with a wait status in `status_out` when the child was
-/// reaped now, 0 while it runs, -1 with errno otherwise (ECHILD: someone else reaped it, or
-/// SIGCHLD is ignored and the kernel did).
-int cmp_pidfd_reap(int pidfd, int *status_out);
+/// Reaps a child started in a process group of its own (waitid(P_PIDFD), or by pid when
+/// `pidfd` is -1 or the kernel lacks P_PIDFD), without waiting: 1 with a wait status in
+/// `status_out` when it was reaped now, 0 while it runs, -1 with errno otherwise (ECHILD: someone
+/// else reaped it, or SIGCHLD is ignored and the kernel did). Once the child has exited, and
+/// before it is reaped, what is left of its process group is killed with SIGKILL.
+int cmp_reap_child(int pidfd, pid_t pid, int *status_out);
 
 /// Watches `signal`: a handler writes the signal's number (one byte) to `notify_fd` and to the
 /// descriptor of every other watcher of it, then calls the handler the program had installed,

@@ -12,15 +12,28 @@ import Glibc
 /// pid after the child was reaped by someone else; and the pidfd becomes readable when the child
 /// exits, whoever reaps it. When the status was taken by someone else, the exit is still an
 /// exit: ``ProcessExitStatus/unknown``.
+///
+/// The child leads a process group of its own (see `cmp_spawn_worker`), and the processes its
+/// jobs start are in that group unless they leave it: when the child exits, or is terminated or
+/// killed, the group goes with it. See ``ProcessTree`` for those that left the group.
 enum ChildProcess {
-    /// Sends `signal` to the child. Without a pidfd, only call this while the child is known to
-    /// be unreaped by the library (its pid is then still its own, unless the program reaps
-    /// children itself).
+    /// Sends `signal` to the child. SIGTERM and SIGKILL go to the processes it started as well:
+    /// the same signal to its process group (whatever is left of the group is killed when the
+    /// child exits), and SIGKILL to those of its descendants that left the group: once the child
+    /// is gone they can no longer be found, and a SIGTERM may not reach them (a process started
+    /// from a thread that blocks signals starts with them blocked). Without a pidfd, only call
+    /// this while the child is known to be unreaped by the library (its pid is then still its
+    /// own, unless the program reaps children itself).
     static func signal(pid: pid_t, pidFD: Int32, _ signal: Int32) {
-        if pidFD >= 0 {
-            if cmp_pidfd_send_signal(pidFD, signal) == 0 || errno != ENOSYS { return }
+        let wholeTree = signal == SIGKILL || signal == SIGTERM
+        if wholeTree { ProcessTree.signalDescendantsOutsideGroup(of: pid, SIGKILL) }
+        if pidFD >= 0, cmp_pidfd_send_signal(pidFD, signal) == 0 || errno != ENOSYS {
+            // Not reaped yet (the library reaps it, and has not): its pid is still its group's id.
+            if wholeTree { _ = kill(-pid, signal) }
+            return
         }
         _ = kill(pid, signal)
+        if wholeTree { _ = kill(-pid, signal) }
     }
 
     /// Reaps the child if it has exited: its status, or nil while it runs. ECHILD means the
@@ -28,21 +41,10 @@ enum ChildProcess {
     /// exit of unknown status, never a reason to keep waiting.
     static func reap(pid: pid_t, pidFD: Int32) -> ProcessExitStatus? {
         var status: Int32 = 0
-        if pidFD >= 0 {
-            switch cmp_pidfd_reap(pidFD, &status) {
-            case 1: return ProcessExitStatus(waitStatus: status)
-            case 0: return nil
-            default:
-                if errno == ECHILD { return .unknown }
-                // EINVAL: a kernel without waitid(P_PIDFD) (before 5.4); the pid is still ours.
-            }
-        }
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { return ProcessExitStatus(waitStatus: status) }
-            if reaped == 0 { return nil }
-            if errno == EINTR { continue }
-            return .unknown
+        switch cmp_reap_child(pidFD, pid, &status) {
+        case 1: return ProcessExitStatus(waitStatus: status)
+        case 0: return nil
+        default: return .unknown
         }
     }
 }
