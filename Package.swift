@@ -101,7 +101,7 @@ let package = Package(
         // reaping every child, its own signal handlers, a standard error nobody reads) and uses pools.
         .executableTarget(
             name: "MPHostHelper",
-            dependencies: ["Multiprocessing"]
+            dependencies: ["Multiprocessing", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "MultiprocessingTests",

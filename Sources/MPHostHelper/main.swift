@@ -2,6 +2,7 @@
 // thread that reaps every child, its own signal handlers, a standard error nobody reads or
 // nobody can read) and then uses pools and processes as any program would, saying each step.
 import Dispatch
+import Logging
 import Multiprocessing
 import Synchronization
 #if canImport(Glibc)
@@ -109,6 +110,19 @@ func startForeignReaper() {
             if waitpid(-1, &status, 0) < 0 { usleep(1000) }
         }
     }, nil)
+}
+
+/// A log handler that blocks for good on every message.
+struct BlockingLogHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        while true { sleep(3600) }
+    }
 }
 
 /// How often the program's SIGUSR1 handler ran.
@@ -227,7 +241,12 @@ case "stderr-closed":
     try pool.close()
     try await pool.join()
     say("done")
+case "blocking-log-handler":
+    // The program's log handler never returns: the library's warnings must not be written on
+    // the thread that supervises the workers.
+    LoggingSystem.bootstrap { _ in BlockingLogHandler() }
+    try await ordinaryUse()
 default:
-    say("usage: mp-host-helper ignore-sigchld | foreign-reaper | signal-dispositions | stderr-full | stderr-closed")
+    say("usage: mp-host-helper blocking-log-handler |  ignore-sigchld | foreign-reaper | signal-dispositions | stderr-full | stderr-closed")
     exit(2)
 }

@@ -76,6 +76,14 @@ struct SupervisorNeverBlocksTests {
         #expect(lines == ["closed ok", "done"])
     }
 
+    @Test("a log handler that blocks for good holds up no pool: the library's messages reach it off the reactor thread")
+    func blockingLogHandler() async throws {
+        let helper = try TestProgram("MPHostHelper", arguments: ["blocking-log-handler"])
+        let lines = await helper.readLines(until: "kill ok", timeout: .seconds(90))
+        let steps = lines.compactMap { line in HostProgramTests.ordinarySteps.first { line.hasPrefix($0) } }
+        #expect(steps == HostProgramTests.ordinarySteps, "the helper said \(lines)")
+    }
+
     @Test("a .custom progress closure runs off the reactor thread; one that blocks holds up no map and no timeout")
     func progressClosureOffReactor() async throws {
         let gate = Gate()

@@ -79,7 +79,7 @@ public final class ProgressReporter: Sendable {
         /// A file descriptor: a redrawn line if it is a terminal, a line every few seconds if not.
         case fileDescriptor(Int32)
         /// Your closure, called at most every `interval` and once at the end, one call at a time
-        /// on the library's drawing thread.
+        /// on the library's output thread.
         case custom(interval: Duration, @Sendable (Snapshot) -> Void)
 
         public static var standardError: Output { .fileDescriptor(2) }
@@ -92,7 +92,7 @@ public final class ProgressReporter: Sendable {
         var finished = false
         /// The latest snapshot not yet drawn, and whether it is the final one.
         var pending: (snapshot: Snapshot, final: Bool)?
-        /// A draw is posted to the drawing thread and has not taken `pending` yet.
+        /// A draw is posted to the output thread and has not taken `pending` yet.
         var drawPosted = false
     }
 
@@ -131,7 +131,7 @@ public final class ProgressReporter: Sendable {
             state.lastDrawn = now
             return Self.setPending(&state, makeSnapshot(state), final: false)
         }
-        if post { DrawingThread.shared.post { self.drawPending() } }
+        if post { OutputThread.shared.post { self.drawPending() } }
     }
 
     /// The state now.
@@ -146,9 +146,9 @@ public final class ProgressReporter: Sendable {
             return Self.setPending(&state, makeSnapshot(state), final: true)
         }
         guard let post else { return }
-        if post { DrawingThread.shared.post { self.drawPending() } }
+        if post { OutputThread.shared.post { self.drawPending() } }
         // Everything posted before runs first: on return the final line is out.
-        DrawingThread.shared.sync {}
+        OutputThread.shared.sync {}
     }
 
     /// Makes `snapshot` the next to draw; true when a draw must be posted for it.
@@ -159,7 +159,7 @@ public final class ProgressReporter: Sendable {
         return true
     }
 
-    /// On the drawing thread: draws the latest snapshot.
+    /// On the output thread: draws the latest snapshot.
     private func drawPending() {
         let next = state.withLock { state -> (snapshot: Snapshot, final: Bool)? in
             defer { state.pending = nil; state.drawPosted = false }

@@ -40,7 +40,7 @@ final class WorkerConnection {
     private var channelClosed = false
     private var killTimer: UInt64?
 
-    private static let logger = Logger(label: "swift-multiprocessing.worker")
+    private static let logger = SupervisorLogHandler.logger(label: "swift-multiprocessing.worker")
 
     init(spawned: SpawnedWorker, reactor: Reactor, maxFrameSize: Int) {
         pid = spawned.pid

@@ -2,18 +2,20 @@
 import Glibc
 #endif
 
-/// The thread that draws progress: ``ProgressReporter``'s writes and `.custom` closures run
-/// here, one at a time, never on the reactor thread (a slow closure or a full standard error
-/// must not hold up any pool) and never on Swift's cooperative threads (which a closure that
-/// sleeps or writes to a blocked descriptor would take from the program's tasks).
+/// The thread where the library's output meets the program's code: ``ProgressReporter``'s
+/// writes and `.custom` closures, and the program's log handler for messages of the reactor
+/// thread (``SupervisorLogHandler``). They run here one at a time, in order; never on the
+/// reactor thread (a slow closure, a log handler or a standard error that blocks must not hold
+/// up any pool) and never on Swift's cooperative threads (which a closure that sleeps or writes
+/// to a blocked descriptor would take from the program's tasks).
 ///
-/// SIGPIPE is blocked on it, so drawing to a pipe whose reader is gone fails with EPIPE instead
+/// SIGPIPE is blocked on it, so a write to a pipe whose reader is gone fails with EPIPE instead
 /// of killing the program; the program's SIGPIPE action is left as it is.
-final class DrawingThread: @unchecked Sendable {
+final class OutputThread: @unchecked Sendable {
     // @unchecked: `work` and `running` are read and written only with `lock` held; the mutex and
     // condition are allocated once and never freed (the thread lives as long as the program).
 
-    static let shared = DrawingThread()
+    static let shared = OutputThread()
 
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -27,15 +29,15 @@ final class DrawingThread: @unchecked Sendable {
         pthread_cond_init(condition, nil)
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&thread, nil, { context in
-            Unmanaged<DrawingThread>.fromOpaque(context!).takeRetainedValue().run()
+            Unmanaged<OutputThread>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)
-        precondition(result == 0, "cannot start the progress drawing thread: \(result)")
+        precondition(result == 0, "cannot start the library's output thread: \(result)")
     }
 
     var isCurrent: Bool { pthread_equal(thread, pthread_self()) != 0 }
 
-    /// Runs `body` on the drawing thread, after what was posted before it.
+    /// Runs `body` on the output thread, after what was posted before it.
     func post(_ body: @escaping @Sendable () -> Void) {
         pthread_mutex_lock(lock)
         work.append(body)
@@ -43,7 +45,7 @@ final class DrawingThread: @unchecked Sendable {
         pthread_mutex_unlock(lock)
     }
 
-    /// Runs `body` on the drawing thread and waits for it (at once when called there).
+    /// Runs `body` on the output thread and waits for it (at once when called there).
     func sync(_ body: @escaping @Sendable () -> Void) {
         if isCurrent { return body() }
         let done = Done()
