@@ -42,8 +42,10 @@ int cmp_reap_child(int pidfd, pid_t pid, int *status_out) {
     // group's id, cannot be anyone else's, so the group can be killed without a doubt.
     if (cmp_wait_child(pidfd, pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
         int code = errno;
-        // Reaped by someone else: the group id is still in use (so still the group's) while
-        // any member lives; with none left this finds nobody.
+        // Reaped by someone else: the group id stays reserved (so still the group's) while any
+        // member lives. With none left it finds nobody, unless in the moment since the reaping
+        // the kernel, which hands out pids in increasing order, wrapped around pid_max and gave
+        // this one to a new group leader.
         if (code == ECHILD) kill(-pid, SIGKILL);
         errno = code;
         return -1;

@@ -26,12 +26,18 @@ enum ChildProcess {
     /// own, unless the program reaps children itself).
     static func signal(pid: pid_t, pidFD: Int32, _ signal: Int32) {
         let wholeTree = signal == SIGKILL || signal == SIGTERM
-        if wholeTree { ProcessTree.signalDescendantsOutsideGroup(of: pid, SIGKILL) }
-        if pidFD >= 0, cmp_pidfd_send_signal(pidFD, signal) == 0 || errno != ENOSYS {
-            // Not reaped yet (the library reaps it, and has not): its pid is still its group's id.
+        let probe = pidFD < 0 ? ENOSYS : (cmp_pidfd_send_signal(pidFD, 0) == 0 ? 0 : errno)
+        if probe != ENOSYS {
+            // ESRCH: reaped by someone else (the program's own waitpid); its pid, and so the
+            // group's id and the parent links of /proc, may be another's by now.
+            guard probe == 0 else { return }
+            // Unreaped (a zombie at most): its pid is still its own and its group's.
+            if wholeTree { ProcessTree.signalDescendantsOutsideGroup(of: pid, SIGKILL) }
+            _ = cmp_pidfd_send_signal(pidFD, signal)
             if wholeTree { _ = kill(-pid, signal) }
             return
         }
+        if wholeTree { ProcessTree.signalDescendantsOutsideGroup(of: pid, SIGKILL) }
         _ = kill(pid, signal)
         if wholeTree { _ = kill(-pid, signal) }
     }
