@@ -39,6 +39,14 @@ struct Chatter: Job {
     }
 }
 
+/// Writes to standard error without end.
+struct Flood: Job {
+    func run(_ x: Int) async throws -> Int {
+        let line = String(repeating: "y", count: 99) + "\n"
+        while true { _ = line.withCString { write(2, $0, 100) } }
+    }
+}
+
 struct Answer: ProcessTarget {
     func run() async throws -> Int { 42 }
 }
@@ -241,12 +249,32 @@ case "stderr-closed":
     try pool.close()
     try await pool.join()
     say("done")
+case "stderr-flood":
+    // A worker that writes to standard error without end (here /dev/null) must not keep the
+    // reactor reading: its timeout fires, and the other items finish.
+    let null = open("/dev/null", O_WRONLY)
+    guard null >= 0, dup2(null, 2) == 2 else { fail("/dev/null") }
+    let pool = try ProcessPool(workers: 4)
+    let results = try await pool.mapResults(Flood(), [1, 2, 3, 4], chunkSize: 1, timeout: .seconds(1), retries: 0)
+    for result in results {
+        guard case .failure(let failure) = result, case .timedOut = failure.reason else { fail("flood: \(result)") }
+    }
+    say("flood ok")
+    let squares = try await pool.map(Square(), Array(0..<10))
+    guard squares == (0..<10).map({ $0 * $0 }) else { fail("map: \(squares)") }
+    say("done")
+case "ignore-interrupts":
+    // The program ignores SIGINT and SIGTERM; its workers must not inherit that (a timeout
+    // stops a worker with SIGTERM first).
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    try await ordinaryUse()
 case "blocking-log-handler":
     // The program's log handler never returns: the library's warnings must not be written on
     // the thread that supervises the workers.
     LoggingSystem.bootstrap { _ in BlockingLogHandler() }
     try await ordinaryUse()
 default:
-    say("usage: mp-host-helper blocking-log-handler |  ignore-sigchld | foreign-reaper | signal-dispositions | stderr-full | stderr-closed")
+    say("usage: mp-host-helper blocking-log-handler | stderr-flood | ignore-interrupts |  ignore-sigchld | foreign-reaper | signal-dispositions | stderr-full | stderr-closed")
     exit(2)
 }

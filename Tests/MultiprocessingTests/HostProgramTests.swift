@@ -33,6 +33,11 @@ struct HostProgramTests {
         _ = try await runOrdinaryUse("foreign-reaper")
     }
 
+    @Test("a program that ignores SIGINT and SIGTERM keeps working pools and processes (workers start with default actions)")
+    func interruptsIgnored() async throws {
+        _ = try await runOrdinaryUse("ignore-interrupts")
+    }
+
     @Test("withInterruptCancellation puts back the program's own signal actions, keeps its handler, and nests")
     func signalDispositionsRestored() async throws {
         let helper = try TestProgram("MPHostHelper", arguments: ["signal-dispositions"])
@@ -74,6 +79,15 @@ struct SupervisorNeverBlocksTests {
         let status = await helper.waitForExit(timeout: .seconds(30))
         #expect(status == .exited(0), "the helper said \(lines) and ended with \(String(describing: status))")
         #expect(lines == ["closed ok", "done"])
+    }
+
+    @Test("workers that write to standard error without end keep no one from their timeouts")
+    func stderrFlood() async throws {
+        let helper = try TestProgram("MPHostHelper", arguments: ["stderr-flood"])
+        let lines = await helper.readLines(until: "done", timeout: .seconds(90))
+        let status = await helper.waitForExit(timeout: .seconds(30))
+        #expect(status == .exited(0), "the helper said \(lines) and ended with \(String(describing: status))")
+        #expect(lines == ["flood ok", "done"])
     }
 
     @Test("a log handler that blocks for good holds up no pool: the library's messages reach it off the reactor thread")
