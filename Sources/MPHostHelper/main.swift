@@ -206,9 +206,12 @@ case "stderr-full":
     guard pipe(&ends) == 0, dup2(ends[1], 2) == 2 else { fail("pipe") }
     close(ends[1])
     let pool = try ProcessPool(workers: 2)
+    // Progress lines go to the same full pipe: drawing them must not hang either.
+    let progress = ProgressReporter(total: 9, label: "chatter", output: .standardError)
     // 2 MiB of standard error in all, then an item that must time out.
     let results = try await pool.mapResults(Chatter(lines: 256), Array(repeating: 10, count: 8) + [60_000],
-                                            chunkSize: 1, timeout: .seconds(5), retries: 0)
+                                            chunkSize: 1, timeout: .seconds(5), retries: 0, progress: progress)
+    progress.finish()
     for result in results.prefix(8) {
         guard case .success(10) = result else { fail("chatter: \(result)") }
     }

@@ -137,8 +137,9 @@ public final class ProgressReporter: Sendable {
     /// The state now.
     public var snapshot: Snapshot { state.withLock { makeSnapshot($0) } }
 
-    /// Draws the final state (and ends the terminal line), and returns once it is drawn. Later
-    /// calls do nothing.
+    /// Draws the final state (and ends the terminal line), and returns once it is drawn: after
+    /// the draw in progress, if any (a `.custom` closure's call), and at most a second's wait for
+    /// a descriptor that takes no bytes. Later calls do nothing.
     public func finish() {
         let post: Bool? = state.withLock { state in
             guard !state.finished else { return nil }
@@ -183,6 +184,11 @@ public final class ProgressReporter: Sendable {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
+                // Never wait long on a descriptor nobody reads (it would stop all drawing, and
+                // finish()): a line that cannot go now is skipped, the next says more; the final
+                // line waits up to a second. A line (under PIPE_BUF) fits once POLLOUT is set.
+                var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                guard poll(&entry, 1, final ? 1000 : 0) == 1, entry.revents & Int16(POLLOUT) != 0 else { break }
                 let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
                 if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { break }
             }
