@@ -277,6 +277,15 @@ case "blocking-log-handler":
     // the thread that supervises the workers.
     LoggingSystem.bootstrap { _ in BlockingLogHandler() }
     try await ordinaryUse()
+    // The stuck log handler holds no progress drawing up either.
+    let finals = Atomic<Int>(0)
+    let progress = ProgressReporter(total: 4, output: .custom(interval: .seconds(3600)) { snapshot in
+        if snapshot.done == 4 { finals.add(1, ordering: .sequentiallyConsistent) }
+    })
+    _ = try await WorkerProcess.run(Answer())
+    progress.advance(by: 4)
+    progress.finish()
+    say("progress \(finals.load(ordering: .sequentiallyConsistent))")
 default:
     say("usage: mp-host-helper blocking-log-handler | stderr-flood | ignore-interrupts |  ignore-sigchld | foreign-reaper | signal-dispositions | stderr-full | stderr-closed")
     exit(2)

@@ -93,9 +93,10 @@ struct SupervisorNeverBlocksTests {
     @Test("a log handler that blocks for good holds up no pool: the library's messages reach it off the reactor thread")
     func blockingLogHandler() async throws {
         let helper = try TestProgram("MPHostHelper", arguments: ["blocking-log-handler"])
-        let lines = await helper.readLines(until: "kill ok", timeout: .seconds(90))
+        let lines = await helper.readLines(until: "progress", timeout: .seconds(90))
         let steps = lines.compactMap { line in HostProgramTests.ordinarySteps.first { line.hasPrefix($0) } }
         #expect(steps == HostProgramTests.ordinarySteps, "the helper said \(lines)")
+        #expect(lines.last == "progress 1", "the final progress snapshot was not drawn: \(lines)")
     }
 
     @Test("a .custom progress closure runs off the reactor thread; one that blocks holds up no map and no timeout")

@@ -131,7 +131,7 @@ public final class ProgressReporter: Sendable {
             state.lastDrawn = now
             return Self.setPending(&state, makeSnapshot(state), final: false)
         }
-        if post { OutputThread.shared.post { self.drawPending() } }
+        if post { OutputThread.progress.post { self.drawPending() } }
     }
 
     /// The state now.
@@ -147,9 +147,9 @@ public final class ProgressReporter: Sendable {
             return Self.setPending(&state, makeSnapshot(state), final: true)
         }
         guard let post else { return }
-        if post { OutputThread.shared.post { self.drawPending() } }
+        if post { OutputThread.progress.post { self.drawPending() } }
         // Everything posted before runs first: on return the final line is out.
-        OutputThread.shared.sync {}
+        OutputThread.progress.sync {}
     }
 
     /// Makes `snapshot` the next to draw; true when a draw must be posted for it.

@@ -2,27 +2,35 @@
 import Glibc
 #endif
 
-/// The thread where the library's output meets the program's code: ``ProgressReporter``'s
-/// writes and `.custom` closures, and the program's log handler for messages of the reactor
-/// thread (``SupervisorLogHandler``). They run here one at a time, in order; never on the
-/// reactor thread (a slow closure, a log handler or a standard error that blocks must not hold
-/// up any pool) and never on Swift's cooperative threads (which a closure that sleeps or writes
-/// to a blocked descriptor would take from the program's tasks).
+/// A thread where the library's output meets the program's code, so that this code never runs
+/// on the reactor thread (a slow closure, a log handler or a standard error that blocks must not
+/// hold up any pool) nor on Swift's cooperative threads (which a closure that sleeps or writes to
+/// a blocked descriptor would take from the program's tasks). There are two, so that one stuck
+/// for good (a log handler that never returns) does not stop the other: ``progress`` draws
+/// ``ProgressReporter``'s lines and calls its `.custom` closures; ``logging`` hands the reactor
+/// thread's messages to the program's log handler (``SupervisorLogHandler``). Each runs its work
+/// one piece at a time, in order.
 ///
-/// SIGPIPE is blocked on it, so a write to a pipe whose reader is gone fails with EPIPE instead
+/// SIGPIPE is blocked on them, so a write to a pipe whose reader is gone fails with EPIPE instead
 /// of killing the program; the program's SIGPIPE action is left as it is.
 final class OutputThread: @unchecked Sendable {
-    // @unchecked: `work` and `running` are read and written only with `lock` held; the mutex and
-    // condition are allocated once and never freed (the thread lives as long as the program).
+    // @unchecked: `work` is read and written only with `lock` held; `thread` is
+    // written once, in init, before the object is shared. The mutex and condition are allocated
+    // once and never freed (the threads live as long as the program).
 
-    static let shared = OutputThread()
+    /// Unbounded: each reporter has at most one draw waiting (it keeps only the latest snapshot).
+    static let progress = OutputThread(name: "mp-progress", capacity: .max)
+    /// At most 10,000 messages wait for a log handler that is slow or stuck; later ones are dropped.
+    static let logging = OutputThread(name: "mp-log", capacity: 10_000)
 
     private let lock: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let capacity: Int
     private var work: [@Sendable () -> Void] = []
     private var thread = pthread_t()
 
-    private init() {
+    private init(name: String, capacity: Int) {
+        self.capacity = capacity
         lock = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
@@ -32,27 +40,35 @@ final class OutputThread: @unchecked Sendable {
             Unmanaged<OutputThread>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)
-        precondition(result == 0, "cannot start the library's output thread: \(result)")
+        precondition(result == 0, "cannot start the library's \(name) thread: \(result)")
     }
 
     var isCurrent: Bool { pthread_equal(thread, pthread_self()) != 0 }
 
-    /// Runs `body` on the output thread, after what was posted before it.
+    /// Runs `body` on this thread, after what was posted before it; drops it instead when
+    /// `capacity` pieces already wait (the thread is stuck in the program's code), so that what
+    /// waits stays bounded.
     func post(_ body: @escaping @Sendable () -> Void) {
+        post(body, evenWhenFull: false)
+    }
+
+    private func post(_ body: @escaping @Sendable () -> Void, evenWhenFull: Bool) {
         pthread_mutex_lock(lock)
-        work.append(body)
-        pthread_cond_broadcast(condition)
+        if evenWhenFull || work.count < capacity {
+            work.append(body)
+            pthread_cond_broadcast(condition)
+        }
         pthread_mutex_unlock(lock)
     }
 
-    /// Runs `body` on the output thread and waits for it (at once when called there).
+    /// Runs `body` on this thread and waits for it (at once when called there); never dropped.
     func sync(_ body: @escaping @Sendable () -> Void) {
         if isCurrent { return body() }
         let done = Done()
-        post {
+        post({
             body()
             done.set()
-        }
+        }, evenWhenFull: true)
         done.wait()
     }
 

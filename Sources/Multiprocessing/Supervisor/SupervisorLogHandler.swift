@@ -1,6 +1,6 @@
 import Logging
 
-/// The program's log handler, called on the library's ``OutputThread`` instead of the thread
+/// The program's log handler, called on the library's logging ``OutputThread`` instead of the thread
 /// that logs. The reactor thread logs through it: a log handler is the program's code, and one
 /// that blocks (a standard error nobody reads) or takes its time must not hold up any pool.
 struct SupervisorLogHandler: LogHandler {
@@ -19,7 +19,7 @@ struct SupervisorLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let inner = inner
-        OutputThread.shared.post { inner.log(event: event) }
+        OutputThread.logging.post { inner.log(event: event) }
     }
 
     var metadataProvider: Logger.MetadataProvider? {
