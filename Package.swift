@@ -97,6 +97,12 @@ let package = Package(
             name: "MPTestHelper",
             dependencies: ["Multiprocessing", "MultiprocessingPostgres"]
         ),
+        // A program the tests start that makes itself a hostile host (SIGCHLD ignored, a thread
+        // reaping every child, its own signal handlers, a standard error nobody reads) and uses pools.
+        .executableTarget(
+            name: "MPHostHelper",
+            dependencies: ["Multiprocessing", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "MultiprocessingTests",
             dependencies: ["Multiprocessing"]

@@ -105,37 +105,3 @@ void cmp_tune_worker_malloc(void) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
-
-static volatile int cmp_signal_fds[65];
-
-static void cmp_signal_handler(int signal) {
-    int fd = (signal > 0 && signal < 65) ? cmp_signal_fds[signal] : -1;
-    if (fd >= 0) {
-        unsigned char byte = (unsigned char)signal;
-        int saved = errno;
-        (void)!write(fd, &byte, 1);
-        errno = saved;
-    }
-}
-
-int cmp_catch_signal(int signal, int notify_fd) {
-    if (signal <= 0 || signal >= 65) return -1;
-    cmp_signal_fds[signal] = notify_fd;
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = cmp_signal_handler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    return sigaction(signal, &action, NULL);
-}
-
-int cmp_restore_signal(int signal) {
-    if (signal <= 0 || signal >= 65) return -1;
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_DFL;
-    sigemptyset(&action.sa_mask);
-    int result = sigaction(signal, &action, NULL);
-    cmp_signal_fds[signal] = -1;
-    return result;
-}

@@ -30,11 +30,25 @@ int cmp_pipe_cloexec(int fds[2]);
 void cmp_line_buffer_stdout(void);
 void cmp_flush_stdout(void);
 
-/// Catches `signal` with a handler that writes the signal's number (one byte) to `notify_fd`.
-/// A handler, unlike SIG_IGN, is not inherited by programs the process starts: they keep the
-/// default action. `restore` puts the default action back. Returns 0 or -1.
-int cmp_catch_signal(int signal, int notify_fd);
-int cmp_restore_signal(int signal);
+/// Sends `signal` to the process a pidfd names (never to a pid that may have been reused).
+/// Returns 0 or -1 with errno (ESRCH: it has exited).
+int cmp_pidfd_send_signal(int pidfd, int signal);
+/// Reaps a child started in a process group of its own (waitid(P_PIDFD), or by pid when
+/// `pidfd` is -1 or the kernel lacks P_PIDFD), without waiting: 1 with a wait status in
+/// `status_out` when it was reaped now, 0 while it runs, -1 with errno otherwise (ECHILD: someone
+/// else reaped it, or SIGCHLD is ignored and the kernel did). Once the child has exited, and
+/// before it is reaped, what is left of its process group is killed with SIGKILL.
+int cmp_reap_child(int pidfd, pid_t pid, int *status_out);
+
+/// Watches `signal`: a handler writes the signal's number (one byte) to `notify_fd` and to the
+/// descriptor of every other watcher of it, then calls the handler the program had installed,
+/// if any. The first watcher of a signal installs the handler; the last one to go puts back the
+/// action that was there before (unless the program replaced the handler meanwhile). A handler,
+/// unlike SIG_IGN, is not inherited by programs the process starts: they keep the default
+/// action. Returns 0 or -1 with errno.
+int cmp_watch_signal(int signal, int notify_fd);
+/// Stops watching; on return no handler writes to `notify_fd` any more. Returns 0 or -1.
+int cmp_unwatch_signal(int signal, int notify_fd);
 
 /// Keeps freed big buffers in the worker's heap (no mmap/munmap, and so no page faults, per
 /// chunk): a worker allocates and frees the same large arrays task after task.

@@ -21,6 +21,12 @@ import Glibc
 ///
 /// The signals are caught with a handler (not ignored), so programs that `body` starts get the
 /// default actions. Even without this, workers never outlive their program: they die with it.
+///
+/// The program's own signal handling is kept: a handler it installed (a Dispatch signal source,
+/// swift-service-lifecycle) still runs when the signal comes, and on return each signal's action
+/// is put back exactly as it was (a handler, `SIG_IGN` or `SIG_DFL`). Calls nest and run side by
+/// side: a signal cancels every call in progress, and the action is put back when the last of
+/// them returns.
 public func withInterruptCancellation<Result: Sendable>(
     signals: [Int32] = [SIGINT, SIGTERM],
     _ body: @escaping @Sendable () async throws -> Result
@@ -57,7 +63,7 @@ private final class InterruptWatcher: Sendable {
             let token = Reactor.shared.register(fd: readEnd, events: CMP_EPOLLIN) { [self] _ in drain() }
             registration.withLock { $0 = token }
         }
-        for signal in signals { _ = cmp_catch_signal(signal, writeEnd) }
+        for signal in signals { _ = cmp_watch_signal(signal, writeEnd) }
     }
 
     private func drain() {
@@ -69,7 +75,7 @@ private final class InterruptWatcher: Sendable {
     }
 
     func stop() {
-        for signal in signals { _ = cmp_restore_signal(signal) }
+        for signal in signals { _ = cmp_unwatch_signal(signal, writeEnd) }
         Reactor.shared.execute { [self] in
             if let token = registration.withLock({ $0 }) { Reactor.shared.unregister(fd: readEnd, token: token) }
             close(readEnd)

@@ -10,15 +10,21 @@ public enum ProcessExitStatus: Sendable, Hashable, CustomStringConvertible {
     /// A signal ended it: `SIGSEGV` from a bad pointer, `SIGILL` or `SIGTRAP` from a Swift trap,
     /// `SIGKILL` from outside or from a timeout.
     case signaled(Int32)
+    /// It ended, but how is not known: the program reaps its children itself (a `waitpid(-1)`
+    /// elsewhere in it took the status first) or ignores SIGCHLD (the kernel then discards the
+    /// status of every child). The library still notices the exit, through the process's pidfd.
+    case unknown
 
     /// Exited with status 0.
     public var isSuccess: Bool { self == .exited(0) }
 
-    /// Python's `Process.exitcode`: the status, or minus the signal's number.
+    /// Python's `Process.exitcode`: the status, or minus the signal's number; `Int32.min` when
+    /// the status is ``unknown``.
     public var code: Int32 {
         switch self {
         case let .exited(status): return status
         case let .signaled(signal): return -signal
+        case .unknown: return .min
         }
     }
 
@@ -37,6 +43,8 @@ public enum ProcessExitStatus: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case let .exited(status): return "exited with status \(status)"
         case let .signaled(signal): return "killed by \(Self.name(ofSignal: signal))"
+        case .unknown:
+            return "ended with an unknown status (the program reaps children itself or ignores SIGCHLD)"
         }
     }
 

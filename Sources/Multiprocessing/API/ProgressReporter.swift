@@ -18,6 +18,12 @@ import Glibc
 ///
 /// It writes to a file descriptor (standard error by default), or hands each
 /// ``ProgressReporter/Snapshot`` to a closure of yours for your own display.
+///
+/// Drawing never holds up the work: lines are written, and closures called, on a thread of the
+/// library's own (one draw at a time, in order), not on the thread that supervises the workers
+/// nor on Swift's cooperative threads. While a draw is slow (a closure that takes its time, a
+/// standard error nobody reads), the snapshots in between are skipped and the latest is drawn
+/// next. A write to a pipe whose reader is gone fails quietly instead of raising SIGPIPE.
 public final class ProgressReporter: Sendable {
     /// The state of the work at one moment.
     public struct Snapshot: Sendable, Equatable {
@@ -72,7 +78,8 @@ public final class ProgressReporter: Sendable {
     public enum Output: Sendable {
         /// A file descriptor: a redrawn line if it is a terminal, a line every few seconds if not.
         case fileDescriptor(Int32)
-        /// Your closure, called at most every `interval` and once at the end.
+        /// Your closure, called at most every `interval` and once at the end, one call at a time
+        /// on the library's output thread.
         case custom(interval: Duration, @Sendable (Snapshot) -> Void)
 
         public static var standardError: Output { .fileDescriptor(2) }
@@ -83,6 +90,10 @@ public final class ProgressReporter: Sendable {
         var failed = 0
         var lastDrawn: UInt64 = 0
         var finished = false
+        /// The latest snapshot not yet drawn, and whether it is the final one.
+        var pending: (snapshot: Snapshot, final: Bool)?
+        /// A draw is posted to the output thread and has not taken `pending` yet.
+        var drawPosted = false
     }
 
     private let label: String
@@ -113,27 +124,49 @@ public final class ProgressReporter: Sendable {
     /// Counts `count` more items done, `failed` of which failed.
     public func advance(by count: Int = 1, failed: Int = 0) {
         let now = cmp_monotonic_ns()
-        let snapshot: Snapshot? = state.withLock { state in
+        let post: Bool = state.withLock { state in
             state.done += count
             state.failed += failed
-            guard !state.finished, now &- state.lastDrawn >= interval else { return nil }
+            guard !state.finished, now &- state.lastDrawn >= interval else { return false }
             state.lastDrawn = now
-            return makeSnapshot(state)
+            return Self.setPending(&state, makeSnapshot(state), final: false)
         }
-        if let snapshot { draw(snapshot, final: false) }
+        if post { OutputThread.progress.post { self.drawPending() } }
     }
 
     /// The state now.
     public var snapshot: Snapshot { state.withLock { makeSnapshot($0) } }
 
-    /// Draws the final state (and ends the terminal line). Later calls do nothing.
+    /// Draws the final state (and ends the terminal line), and returns once it is drawn: after
+    /// the draw in progress, if any (a `.custom` closure's call), and at most a second's wait for
+    /// a descriptor that takes no bytes. Later calls do nothing.
     public func finish() {
-        let snapshot: Snapshot? = state.withLock { state in
+        let post: Bool? = state.withLock { state in
             guard !state.finished else { return nil }
             state.finished = true
-            return makeSnapshot(state)
+            return Self.setPending(&state, makeSnapshot(state), final: true)
         }
-        if let snapshot { draw(snapshot, final: true) }
+        guard let post else { return }
+        if post { OutputThread.progress.post { self.drawPending() } }
+        // Everything posted before runs first: on return the final line is out.
+        OutputThread.progress.sync {}
+    }
+
+    /// Makes `snapshot` the next to draw; true when a draw must be posted for it.
+    private static func setPending(_ state: inout State, _ snapshot: Snapshot, final: Bool) -> Bool {
+        state.pending = (snapshot, final)
+        guard !state.drawPosted else { return false }
+        state.drawPosted = true
+        return true
+    }
+
+    /// On the output thread: draws the latest snapshot.
+    private func drawPending() {
+        let next = state.withLock { state -> (snapshot: Snapshot, final: Bool)? in
+            defer { state.pending = nil; state.drawPosted = false }
+            return state.pending
+        }
+        if let next { draw(next.snapshot, final: next.final) }
     }
 
     private func makeSnapshot(_ state: State) -> Snapshot {
@@ -151,6 +184,11 @@ public final class ProgressReporter: Sendable {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
+                // Never wait long on a descriptor nobody reads (it would stop all drawing, and
+                // finish()): a line that cannot go now is skipped, the next says more; the final
+                // line waits up to a second. A line (under PIPE_BUF) fits once POLLOUT is set.
+                var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                guard poll(&entry, 1, final ? 1000 : 0) == 1, entry.revents & Int16(POLLOUT) != 0 else { break }
                 let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
                 if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { break }
             }

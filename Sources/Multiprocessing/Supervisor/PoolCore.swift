@@ -34,7 +34,7 @@ final class PoolCore: @unchecked Sendable {
     /// Counts over the pool's life, for ``ProcessPool/statistics()``.
     var statistics = ProcessPool.Statistics()
 
-    static let logger = Logger(label: "swift-multiprocessing.pool")
+    static let logger = SupervisorLogHandler.logger(label: "swift-multiprocessing.pool")
 
     init(reactor: Reactor, configuration: PoolConfiguration) {
         self.reactor = reactor

@@ -31,6 +31,9 @@ final class Reactor: @unchecked Sendable {
     private var cancelledTimers = Set<UInt64>()
     private var nextTimerID: UInt64 = 1
     private var endOfIteration: [() -> Void] = []
+    /// Workers' standard error goes to the program's through this (reactor thread only; made
+    /// with the first worker, once per program).
+    private(set) lazy var stderrForwarder = StderrForwarder(reactor: self)
 
     private static let wakeToken: UInt64 = 0
 
@@ -135,6 +138,13 @@ final class Reactor: @unchecked Sendable {
     static let spinNanos: UInt64 = 50_000
 
     private func run() {
+        // The library's writes (workers' standard error) must never raise SIGPIPE: blocked on
+        // this thread, a write to a pipe without a reader fails with EPIPE instead. The
+        // program's SIGPIPE action, and every other thread's mask, stay as they are.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
         let capacity = 64
         var tokens = [UInt64](repeating: 0, count: capacity)
         var events = [UInt32](repeating: 0, count: capacity)

@@ -10,10 +10,11 @@ struct StderrTail {
 
     private(set) var lines: [String] = []
     private var partial: [UInt8] = []
-    let forwardTo: Int32
+    /// Where lines go: the program's standard error, written without blocking the reactor.
+    private let forwarder: StderrForwarder?
 
-    init(forwardTo: Int32 = 2) {
-        self.forwardTo = forwardTo
+    init(forwardingTo forwarder: StderrForwarder? = Reactor.shared.stderrForwarder) {
+        self.forwarder = forwarder
     }
 
     mutating func consume(_ bytes: UnsafeRawBufferPointer) {
@@ -67,10 +68,6 @@ struct StderrTail {
     }
 
     private func forward(_ bytes: UnsafeRawBufferPointer) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(forwardTo, bytes.baseAddress! + offset, bytes.count - offset)
-            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-        }
+        forwarder?.write(bytes)
     }
 }

@@ -40,7 +40,7 @@ final class WorkerConnection {
     private var channelClosed = false
     private var killTimer: UInt64?
 
-    private static let logger = Logger(label: "swift-multiprocessing.worker")
+    private static let logger = SupervisorLogHandler.logger(label: "swift-multiprocessing.worker")
 
     init(spawned: SpawnedWorker, reactor: Reactor, maxFrameSize: Int) {
         pid = spawned.pid
@@ -206,7 +206,7 @@ final class WorkerConnection {
     /// Sends a signal, unless the worker was already reaped (its pid may then be another's).
     func kill(_ signal: Int32) {
         guard isAlive else { return }
-        _ = Glibc.kill(pid, signal)
+        ChildProcess.signal(pid: pid, pidFD: pidFD, signal)
     }
 
     /// SIGTERM now, SIGKILL after `grace` if it is still alive.
@@ -221,9 +221,8 @@ final class WorkerConnection {
     private func pollForExit() {
         pollTimer = reactor.schedule(after: .milliseconds(20)) { [weak self] in
             guard let self, self.isAlive else { return }
-            var status: Int32 = 0
-            if waitpid(self.pid, &status, WNOHANG) == self.pid {
-                self.finish(ProcessExitStatus(waitStatus: status))
+            if let status = ChildProcess.reap(pid: self.pid, pidFD: -1) {
+                self.finish(status)
             } else {
                 self.pollForExit()
             }
@@ -231,10 +230,8 @@ final class WorkerConnection {
     }
 
     private func processExited() {
-        var status: Int32 = 0
-        let reaped = waitpid(pid, &status, WNOHANG)
-        guard reaped == pid else { return }
-        finish(ProcessExitStatus(waitStatus: status))
+        guard let status = ChildProcess.reap(pid: pid, pidFD: pidFD) else { return }
+        finish(status)
     }
 
     private func finish(_ status: ProcessExitStatus) {

@@ -59,6 +59,10 @@ enum WorkerSpawner {
         }
         _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
         _ = fcntl(errPipe[0], F_SETFL, fcntl(errPipe[0], F_GETFL) | O_NONBLOCK)
+        // The pidfd names the worker for good, whoever reaps it (see ChildProcess). It is opened
+        // right after the spawn (glibc 2.36 has no pidfd_spawn): a worker that died in this
+        // moment, in a program that reaps children itself or ignores SIGCHLD, leaves no pidfd
+        // (ESRCH), and is then polled with waitpid, which reports it as an unknown exit.
         let pidfd = cmp_pidfd_open(pid)
         if pidfd >= 0 { _ = fcntl(pidfd, F_SETFD, FD_CLOEXEC) }
         return SpawnedWorker(pid: pid, channel: pair[0], stderr: errPipe[0], pidfd: pidfd, page: page)
