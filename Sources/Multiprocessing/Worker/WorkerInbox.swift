@@ -38,13 +38,9 @@ final class WorkerInbox: Sendable {
 
     var isEmpty: Bool { state.withLock { $0.frames.isEmpty } }
 
-    /// Reads what the channel has; with `blocking`, waits for something first.
+    /// Reads what the channel has, without waiting.
     /// Throws when the parent sent bytes that are not frames.
-    func receive(blocking: Bool) throws(WireError) -> ReadOutcome {
-        if blocking {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            while poll(&entry, 1, -1) < 0 && errno == EINTR {}
-        }
+    func receive() throws(WireError) -> ReadOutcome {
         let (outcome, dropped) = try state.withLock { state throws(WireError) -> (ReadOutcome, [UInt64]) in
             var outcome = ReadOutcome.wouldBlock
             while true {
@@ -199,7 +195,7 @@ enum WorkerWatcher {
                 let status = page.snapshot()
                 // Busy with the same task as at the last look: the loop is not reading.
                 if status.running && busyAtLastLook && status.tasksDone == lastTasksDone {
-                    _ = try? inbox.receive(blocking: false)
+                    _ = try? inbox.receive()
                     if outbox.oldestUnflushedNanos != 0 { _ = outbox.flush(itemDone: false) }
                 }
                 busyAtLastLook = status.running

@@ -7,8 +7,8 @@ import Glibc
 /// The child's side: reads tasks from the channel, runs them one at a time in order, and sends
 /// their results back, batched while tasks are tiny and at once when they are not.
 ///
-/// It runs in one Swift task and blocks that task's thread in `recv` only while it has nothing
-/// to run; a job's own awaits suspend it as usual.
+/// It runs in one Swift task; while it has nothing to run it suspends (a thread of its own
+/// waits on the channel, see ``ChannelReadiness``), and a job's own awaits suspend it as usual.
 final class WorkerLoop {
     private let inbox: WorkerInbox
     private let outbox: WorkerOutbox
@@ -24,6 +24,7 @@ final class WorkerLoop {
     private static let maxBatchDelayNanos: UInt64 = 1_000_000
     private static let maxBatchBytes = 256 * 1024
 
+    private let readiness: ChannelReadiness
     /// The largest frame the parent accepts (``ProcessPool/Options/maxFrameBytes``).
     let maxFrameSize: Int
 
@@ -31,6 +32,7 @@ final class WorkerLoop {
         outbox = WorkerOutbox(channel: channel, page: page)
         inbox = WorkerInbox(fd: channel.fd, outbox: outbox, maxFrameSize: marker.maxFrameSize)
         maxFrameSize = marker.maxFrameSize
+        readiness = ChannelReadiness(fd: channel.fd)
         self.page = page
         self.marker = marker
         if let page { WorkerWatcher.start(inbox: inbox, outbox: outbox, page: page) }
@@ -45,12 +47,15 @@ final class WorkerLoop {
                 if shuttingDown { exitWorker(0) }
                 flushOrExit()
                 spinForWork()
-                if inbox.isEmpty { receive(blocking: true) }
+                if inbox.isEmpty {
+                    await readiness.wait()
+                    receive()
+                }
                 continue
             }
             let now = cmp_monotonic_ns()
             if now &- lastPoll > Self.maxBatchDelayNanos {
-                receive(blocking: false)
+                receive()
             }
             let started = now
             await handle(frame)
@@ -72,16 +77,16 @@ final class WorkerLoop {
     private func spinForWork() {
         let start = cmp_monotonic_ns()
         while cmp_monotonic_ns() &- start < Self.spinNanos {
-            receive(blocking: false)
+            receive()
             if !inbox.isEmpty { return }
             sched_yield()
         }
     }
 
-    private func receive(blocking: Bool) {
+    private func receive() {
         lastPoll = cmp_monotonic_ns()
         do {
-            if try inbox.receive(blocking: blocking) == .endOfFile {
+            if try inbox.receive() == .endOfFile {
                 // A job closed or replaced the channel (reads then fail or see an end): say so
                 // in the status page. Else the parent closed the channel or died: nobody wants
                 // results any more.
