@@ -41,8 +41,8 @@ extension PoolCore: WorkerConnectionDelegate {
         // A worker being stopped (the pool terminated while it started) may still say hello.
         if slot.phase == .exiting { return }
         guard slot.phase == .starting else { throw ProtocolError(reason: "a second hello") }
-        guard hello.version == Frame.protocolVersion, hello.buildID == BuildIdentity.current else {
-            let why = "worker speaks protocol \(hello.version) of build \(hello.buildID); expected \(Frame.protocolVersion) of \(BuildIdentity.current)"
+        guard hello.version == Frame.protocolVersion, hello.buildID == ExecutableIdentity.current else {
+            let why = "worker speaks protocol \(hello.version) of build \(hello.buildID); expected \(Frame.protocolVersion) of \(ExecutableIdentity.current)"
             kill(slot, reason: .startupFailure(why), grace: nil)
             return
         }

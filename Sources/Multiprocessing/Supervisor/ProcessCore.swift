@@ -72,7 +72,7 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
             case .hello:
                 let hello = try HelloMessage(decoding: frame.body)
                 saidHello = true
-                guard hello.version == Frame.protocolVersion, hello.buildID == BuildIdentity.current else {
+                guard hello.version == Frame.protocolVersion, hello.buildID == ExecutableIdentity.current else {
                     worker.protocolViolation("worker of another build or protocol")
                     return
                 }

@@ -13,7 +13,7 @@ import Glibc
 /// that spawned a child exits, not the process.
 final class Reactor: @unchecked Sendable {
     // @unchecked: `mailbox` and `sleeping` are synchronized; every other stored property is
-    // read and written only on the reactor's own thread (checked by `assertInLoop`).
+    // read and written only on the reactor's own thread (checked by `assertInLoop`, in release builds too).
 
     static let shared = Reactor()
 
@@ -23,7 +23,8 @@ final class Reactor: @unchecked Sendable {
     private let wakeFD: Int32
     private let mailbox = Mutex<[@Sendable () -> Void]>([])
     private let sleeping = Atomic<Bool>(false)
-    private let loopThread = Mutex<pthread_t?>(nil)
+    /// The reactor thread's id, for the confinement check (0 until it runs).
+    private let loopThread = Atomic<UInt>(0)
 
     private var handlers: [UInt64: IOHandler] = [:]
     private var nextToken: UInt64 = 1
@@ -50,11 +51,11 @@ final class Reactor: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&thread, nil, { context in
             let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+            reactor.loopThread.store(UInt(pthread_self()), ordering: .releasing)
             reactor.run()
             return nil
         }, context)
         precondition(result == 0, "cannot start the reactor thread: \(result)")
-        loopThread.withLock { $0 = thread }
     }
 
     /// Runs `work` on the reactor thread, soon. Safe from any thread.
@@ -67,12 +68,12 @@ final class Reactor: @unchecked Sendable {
     }
 
     var isInLoop: Bool {
-        guard let thread = loopThread.withLock({ $0 }) else { return false }
-        return pthread_equal(thread, pthread_self()) != 0
+        loopThread.load(ordering: .acquiring) == UInt(pthread_self())
     }
 
+    /// Confinement, checked in release builds too: one load and a compare.
     func assertInLoop(file: StaticString = #fileID, line: UInt = #line) {
-        assert(isInLoop, "reactor state touched off the reactor thread", file: file, line: line)
+        precondition(isInLoop, "reactor state touched off the reactor thread", file: file, line: line)
     }
 
     // MARK: Registration (reactor thread only)

@@ -39,7 +39,7 @@ final class WorkerLoop {
     }
 
     func run() async -> Never {
-        let hello = HelloMessage(version: Frame.protocolVersion, buildID: BuildIdentity.current, pid: getpid())
+        let hello = HelloMessage(version: Frame.protocolVersion, buildID: ExecutableIdentity.current, pid: getpid())
         outbox.queue(.hello, hello.encode())
         flushOrExit()
         while true {
