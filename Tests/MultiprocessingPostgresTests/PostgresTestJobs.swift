@@ -75,3 +75,18 @@ func waitUntil(timeout: Duration = .seconds(30), _ what: String = #function, lin
         try await Task.sleep(for: .milliseconds(10))
     }
 }
+
+/// `body`'s value; fails the test after `timeout` instead of waiting for ever.
+func withHangGuard<Value: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> Value)
+    async throws -> Value {
+    try await withThrowingTaskGroup(of: Value?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let value = try await group.next() ?? nil else { throw TimedOut(description: "\(what): not within \(timeout)") }
+        return value
+    }
+}
