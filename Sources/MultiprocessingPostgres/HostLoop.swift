@@ -24,7 +24,9 @@ struct HostJob: Sendable {
 
 /// How a task ended on this host, to be written back.
 struct TaskOutcomeRecord: Sendable {
-    enum Kind: String { case done, failed, retry }
+    /// `retry` costs the attempt (the task's fault, or the attempt's: a crash, a timeout);
+    /// `release` hands the task back as if never claimed (the host's fault: it cannot run it).
+    enum Kind: String { case done, failed, retry, release }
     var jobID: Int64
     var index: Int32
     var kind: Kind
@@ -132,10 +134,15 @@ final class HostLoop: Sendable {
         }
     }
 
+    /// Claims pending tasks of jobs submitted by this build only: a host never takes (or spends
+    /// attempts on) tasks of another build, which wait for a host of theirs (a rolling deploy).
     private func claim(limit: Int) async throws -> [ClaimedTask] {
         var claimed: [ClaimedTask] = []
         for try await (jobID, index, input) in try await database.execute("""
-            WITH c AS (SELECT job_id, idx FROM mp_tasks WHERE queue = \(queue) AND state = 'pending'
+            WITH c AS (SELECT job_id, idx FROM mp_tasks
+                       WHERE queue = \(queue) AND state = 'pending'
+                         AND job_id IN (SELECT id FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
+                                                                 AND build_id = \(BuildIdentity.current))
                        ORDER BY job_id, idx LIMIT \(Int32(limit)) FOR UPDATE SKIP LOCKED)
             UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
                    lease_until = now() + \(leaseMS) * interval '1 millisecond'
@@ -221,10 +228,13 @@ final class HostLoop: Sendable {
         guard let job else { return failAll("the task's job row is missing") }
         if job.cancelled { return [] }
         guard job.buildIdentity == BuildIdentity.current else {
-            logger.error("refusing tasks of another build", metadata: ["job": "\(job.id)", "theirs": "\(job.buildIdentity)", "ours": "\(BuildIdentity.current)"])
-            return failAll("refused: the job was submitted by another build of the executable (\(job.buildIdentity)); "
-                           + "this worker host runs build \(BuildIdentity.current). Start worker hosts from the submitter's executable.")
+            // The claim takes this build's jobs only; should one come through anyway, it goes
+            // back untouched for a host of its build.
+            logger.error("handing back tasks of another build", metadata: ["job": "\(job.id)", "theirs": "\(job.buildIdentity)", "ours": "\(BuildIdentity.current)"])
+            return tasks.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .release) }
         }
+        // The same build as the submitter's has the same types: no host can run this job
+        // (a damaged row), so its tasks fail rather than wait for ever.
         guard let type = _typeByName(job.typeName) as? any Job.Type else {
             return failAll("unknown job type \(job.name): this worker host's executable has no such Job type")
         }
@@ -399,23 +409,28 @@ final class HostLoop: Sendable {
                                      \(errorTypes)::text[], \(errors)::text[]) AS r(job_id, idx, kind, output, error_type, error)),
             upd AS (
                 UPDATE mp_tasks t SET
-                    state = CASE WHEN r.kind <> 'retry' THEN r.kind WHEN t.attempts >= j.max_attempts THEN 'dead' ELSE 'pending' END,
+                    state = CASE WHEN r.kind = 'release' THEN 'pending' WHEN r.kind <> 'retry' THEN r.kind
+                                 WHEN t.attempts >= j.max_attempts THEN 'dead' ELSE 'pending' END,
+                    attempts = CASE WHEN r.kind = 'release' THEN greatest(t.attempts - 1, 0) ELSE t.attempts END,
                     output = CASE WHEN r.kind = 'done' THEN r.output END,
-                    error_type = nullif(r.error_type, ''),
-                    error = nullif(r.error, ''),
-                    causes = CASE WHEN r.kind = 'done' THEN t.causes ELSE t.causes || r.error END,
-                    cause_hosts = CASE WHEN r.kind = 'done' THEN t.cause_hosts ELSE t.cause_hosts || \(hostID)::text END,
-                    done_seq = CASE WHEN r.kind = 'retry' AND t.attempts < j.max_attempts THEN NULL ELSE nextval('mp_done_seq') END,
-                    host = CASE WHEN r.kind = 'retry' AND t.attempts < j.max_attempts THEN NULL ELSE \(hostID) END,
+                    error_type = CASE WHEN r.kind = 'release' THEN t.error_type ELSE nullif(r.error_type, '') END,
+                    error = CASE WHEN r.kind = 'release' THEN t.error ELSE nullif(r.error, '') END,
+                    causes = CASE WHEN r.kind IN ('done', 'release') THEN t.causes ELSE t.causes || r.error END,
+                    cause_hosts = CASE WHEN r.kind IN ('done', 'release') THEN t.cause_hosts ELSE t.cause_hosts || \(hostID)::text END,
+                    done_seq = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN NULL
+                                    ELSE nextval('mp_done_seq') END,
+                    host = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN NULL
+                                ELSE \(hostID) END,
                     lease_until = NULL
                 FROM r, mp_jobs j
                 WHERE t.job_id = r.job_id AND t.idx = r.idx AND j.id = t.job_id
-                  AND ((t.state = 'running' AND (r.kind <> 'retry' OR t.host = \(hostID)))
-                       OR (t.state = 'pending' AND r.kind <> 'retry'))
+                  AND ((t.state = 'running' AND (r.kind NOT IN ('retry', 'release') OR t.host = \(hostID)))
+                       OR (t.state = 'pending' AND r.kind NOT IN ('retry', 'release')))
                 RETURNING t.job_id, t.state),
             dup AS (
                 UPDATE mp_tasks t SET duplicates = t.duplicates + 1 FROM r
-                WHERE t.job_id = r.job_id AND t.idx = r.idx AND r.kind <> 'retry' AND t.state IN ('done', 'failed', 'dead')
+                WHERE t.job_id = r.job_id AND t.idx = r.idx AND r.kind NOT IN ('retry', 'release')
+                  AND t.state IN ('done', 'failed', 'dead')
                 RETURNING 1)
             SELECT (SELECT count(*) FROM dup),
                    (SELECT count(pg_notify('mp_results', d.job_id::text)) FROM (SELECT DISTINCT job_id FROM upd WHERE state <> 'pending') d),
