@@ -9,6 +9,14 @@ struct ClaimedTask: Sendable {
     var jobID: Int64
     var index: Int32
     var input: ByteBuffer
+
+    var key: TaskKey { TaskKey(jobID: jobID, index: index) }
+}
+
+/// A task's row key.
+struct TaskKey: Hashable, Sendable {
+    var jobID: Int64
+    var index: Int32
 }
 
 /// A job's row, as a host needs it.
@@ -33,6 +41,8 @@ struct TaskOutcomeRecord: Sendable {
     var output: [UInt8] = []
     var errorType = ""
     var error = ""
+
+    var key: TaskKey { TaskKey(jobID: jobID, index: index) }
 }
 
 /// The claim, run and write-back loops of one worker host.
@@ -57,6 +67,12 @@ final class HostLoop: Sendable {
         var outcomes: [TaskOutcomeRecord] = []
         var writing = false
         var cancelled: Set<Int64> = []
+        /// The tasks this host holds: claimed, and not yet written back. Only their leases are
+        /// renewed, so that a task the host lost track of (a claim whose reply was lost, a run
+        /// that ended without an outcome) expires and runs elsewhere instead of never.
+        var held: Set<TaskKey> = []
+        /// Why this host stopped claiming, when its local pool failed.
+        var failure: DistributedPoolError?
     }
 
     init(database: QueueDatabase, pool: ProcessPool, queue: String, options: WorkerHost.Options, logger: Logger) {
@@ -111,7 +127,7 @@ final class HostLoop: Sendable {
     // MARK: Claiming
 
     private func claimLoop() async throws {
-        while !Task.isCancelled && !WorkerHost.isDraining {
+        while !Task.isCancelled && !WorkerHost.isDraining && state.withLock({ $0.failure == nil }) {
             let room = capacity - state.withLock { $0.inFlight }
             if room >= min(options.claimBatch, capacity / 2) {
                 do {
@@ -128,10 +144,28 @@ final class HostLoop: Sendable {
             }
             await claimBell.wait(upTo: options.pollInterval)
         }
-        // Draining: claim nothing more; finish what is claimed and write it back.
+        // Draining, or the local pool failed: claim nothing more; finish (or hand back) what is
+        // claimed and write it back.
         while !Task.isCancelled && state.withLock({ $0.inFlight > 0 || !$0.outcomes.isEmpty || $0.writing }) {
             await claimBell.wait(upTo: .milliseconds(50))
         }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// The local pool cannot run tasks (its workers cannot start, or it ended): the host's
+    /// fault, not the tasks'. It stops claiming; what it holds is handed back at no attempt's
+    /// cost, and the host ends with ``DistributedPoolError/localPoolFailed(_:)``.
+    private func localPoolFailed(_ why: String) {
+        let first = state.withLock { state -> Bool in
+            guard state.failure == nil else { return false }
+            state.failure = .localPoolFailed(StorableText.make(why, limit: 1_024))
+            return true
+        }
+        if first {
+            logger.error("the local worker pool failed: handing the tasks back and claiming no more",
+                         metadata: ["host": "\(hostID)", "why": "\(why)"])
+        }
+        claimBell.ring()
     }
 
     /// Claims pending tasks of jobs submitted by this build only: a host never takes (or spends
@@ -151,7 +185,12 @@ final class HostLoop: Sendable {
             """).decode((Int64, Int32, ByteBuffer).self) {
             claimed.append(ClaimedTask(jobID: jobID, index: index, input: input))
         }
-        if !claimed.isEmpty { state.withLock { $0.inFlight += claimed.count } }
+        if !claimed.isEmpty {
+            state.withLock { state in
+                state.inFlight += claimed.count
+                state.held.formUnion(claimed.map(\.key))
+            }
+        }
         return claimed
     }
 
@@ -161,11 +200,10 @@ final class HostLoop: Sendable {
         do {
             if !unknown.isEmpty { try await loadJobs(unknown) }
         } catch {
-            // The tasks are claimed: give them back through the write-back (an attempt each), so
-            // that the heartbeat does not keep them here for ever.
+            // The tasks are claimed: give them back through the write-back (the host's fault: no
+            // attempt spent), so that they run here or elsewhere later.
             logger.warning("cannot read the claimed tasks' jobs; handing the tasks back", metadata: ["error": "\(String(reflecting: error))"])
-            let records = claimed.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .retry,
-                                                          error: "the worker host could not read the job: \(error)") }
+            let records = claimed.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .release) }
             state.withLock { state in
                 state.inFlight -= claimed.count
                 state.outcomes.append(contentsOf: records)
@@ -180,7 +218,7 @@ final class HostLoop: Sendable {
                 state.nextGroup += 1
                 let work = Task { [self] in
                     let records = await run(job, tasks)
-                    finishGroup(jobID: jobID, group: group, count: tasks.count, records: records)
+                    finishGroup(jobID: jobID, group: group, tasks: tasks, records: records)
                 }
                 state.running[jobID, default: [:]][group] = work
             }
@@ -197,13 +235,16 @@ final class HostLoop: Sendable {
         }
     }
 
-    private func finishGroup(jobID: Int64, group: UInt64, count: Int, records: [TaskOutcomeRecord]) {
+    private func finishGroup(jobID: Int64, group: UInt64, tasks: [ClaimedTask], records: [TaskOutcomeRecord]) {
         state.withLock { state in
-            state.inFlight -= count
+            state.inFlight -= tasks.count
             state.running[jobID]?[group] = nil
             if state.running[jobID]?.isEmpty == true { state.running[jobID] = nil }
             // A cancelled job's outcomes are not wanted (its tasks are already marked cancelled).
-            if !state.cancelled.contains(jobID) { state.outcomes.append(contentsOf: records) }
+            let kept = state.cancelled.contains(jobID) ? [] : records
+            state.outcomes.append(contentsOf: kept)
+            // A task with no outcome to write is no longer held: its lease lapses.
+            state.held.subtract(Set(tasks.map(\.key)).subtracting(kept.map(\.key)))
         }
         writeBell.ring()
         claimBell.ring()
@@ -272,13 +313,30 @@ final class HostLoop: Sendable {
         do {
             results = try await pool.mapResults(value, inputs, timeout: timeout, retries: 0)
         } catch {
-            // Cancelled (the job was) or the pool is gone: no outcome; leases expire if need be.
-            return records
+            // Cancelled (the job was): no outcome, the tasks are marked cancelled already.
+            if Task.isCancelled || error is CancellationError { return records }
+            if let failure = error as? JobFailure, failure.reason == .cancelled { return records }
+            localPoolFailed(String(describing: error))
+            return records + runnable.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .release) }
         }
         for (task, result) in zip(runnable, results) {
-            if let record = record(for: task, result) { records.append(record) }
+            if case let .failure(failure) = result, let why = Self.localPoolFault(failure.reason) {
+                localPoolFailed(why)
+                records.append(TaskOutcomeRecord(jobID: task.jobID, index: task.index, kind: .release))
+            } else if let record = record(for: task, result) {
+                records.append(record)
+            }
         }
         return records
+    }
+
+    /// A reason that says the local pool, not the task, failed (nil for any other).
+    private static func localPoolFault(_ reason: JobFailure.Reason) -> String? {
+        switch reason {
+        case let .workerStartFailed(why): return "no worker could start: \(why)"
+        case .poolTerminated: return "the local pool was terminated"
+        default: return nil
+        }
     }
 
     private func record<Output: Encodable>(for task: ClaimedTask, _ result: Result<Output, JobFailure>) -> TaskOutcomeRecord? {
@@ -305,8 +363,10 @@ final class HostLoop: Sendable {
                 record.kind = .failed
                 record.errorType = errorType
                 record.error = message
-            case .crashed, .timedOut, .outOfMemory, .protocolViolation, .workerStartFailed:
+            case .crashed, .timedOut, .outOfMemory, .protocolViolation:
                 record.kind = .retry
+            case .workerStartFailed:
+                record.kind = .release
             case .cancelled, .poolTerminated:
                 return nil
             case .codingFailed, .jobUnavailable, .failedOnHost:
@@ -366,6 +426,7 @@ final class HostLoop: Sendable {
         while let part = parts.popLast() {
             do {
                 try await write(Array(part))
+                forget(part)
             } catch {
                 guard let refusal = ServerRefusal(error) else {
                     throw UnwrittenOutcomes(unwritten: parts.reversed().flatMap { Array($0) } + part, cause: error)
@@ -391,8 +452,14 @@ final class HostLoop: Sendable {
                     logger.error("the database refused a task's failure too; its lease will expire",
                                  metadata: ["job": "\(row.jobID)", "task": "\(row.index)"])
                 }
+                forget(part)
             }
         }
+    }
+
+    /// Written back: no longer this host's to renew.
+    private func forget(_ records: ArraySlice<TaskOutcomeRecord>) {
+        state.withLock { $0.held.subtract(records.map(\.key)) }
     }
 
     private func write(_ batch: [TaskOutcomeRecord]) async throws {
@@ -448,10 +515,14 @@ final class HostLoop: Sendable {
             try? await Task.sleep(for: options.lease / 3)
             if Task.isCancelled { return }
             do {
-                try await database.execute("""
-                    UPDATE mp_tasks SET lease_until = now() + \(leaseMS) * interval '1 millisecond'
-                    WHERE queue = \(queue) AND state = 'running' AND host = \(hostID)
-                    """)
+                let held = state.withLock { Array($0.held) }
+                if !held.isEmpty {
+                    try await database.execute("""
+                        UPDATE mp_tasks t SET lease_until = now() + \(leaseMS) * interval '1 millisecond'
+                        FROM unnest(\(held.map(\.jobID))::int8[], \(held.map(\.index))::int4[]) AS h(job_id, idx)
+                        WHERE t.job_id = h.job_id AND t.idx = h.idx AND t.state = 'running' AND t.host = \(hostID)
+                        """)
+                }
                 try await database.execute("UPDATE mp_hosts SET seen_at = now() WHERE id = \(hostID)")
                 try await reapExpiredLeases()
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
