@@ -17,6 +17,9 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
     /// for instance because its executable was replaced under it): it handed back the tasks it
     /// held, at no attempt's cost, and claimed no more. Restart it.
     case localPoolFailed(String)
+    /// The database could not be used for longer than the pool's outage tolerance: says which
+    /// server, during what, and the last cause (without secrets).
+    case databaseUnavailable(String)
     /// The pool was closed.
     case closed
 
@@ -32,6 +35,7 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
         case let .cannotConnect(what): return "cannot connect to the queue's database: \(what)"
         case let .localPoolFailed(why):
             return "the worker host's local worker pool failed (\(why)); it handed its tasks back and stopped claiming"
+        case let .databaseUnavailable(what): return "database unavailable: \(what)"
         case .closed: return "the distributed pool is closed"
         }
     }

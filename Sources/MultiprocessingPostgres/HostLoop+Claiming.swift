@@ -5,19 +5,26 @@ import PostgresNIO
 // Claiming: taking batches of pending tasks, and handing them to the local pool.
 extension HostLoop {
     func claimLoop() async throws {
+        // After a failed claim (the database restarting, say): from 250 ms, doubled up to 5 s.
+        // A claim whose reply was lost leaves rows this host does not hold: their leases lapse.
+        var pause = Duration.milliseconds(250)
         while !Task.isCancelled && !WorkerHost.isDraining && state.withLock({ $0.failure == nil }) {
             let room = capacity - state.withLock { $0.inFlight }
             if room >= min(options.claimBatch, capacity / 2) {
                 do {
                     let claimed = try await claim(limit: min(room, options.claimBatch))
+                    pause = .milliseconds(250)
                     if !claimed.isEmpty {
                         await dispatch(claimed)
                         continue
                     }
                 } catch {
                     if Task.isCancelled { return }
-                    logger.warning("claiming failed; trying again", metadata: ["error": "\(String(reflecting: error))"])
-                    try? await Task.sleep(for: .seconds(1))
+                    logger.warning("claiming failed; trying again", metadata: [
+                        "database": "\(database.endpoint)", "cause": "\(Outage.describe(error))", "retryIn": "\(pause)"])
+                    try? await Task.sleep(for: pause)
+                    pause = min(pause * 2, .seconds(5))
+                    continue
                 }
             }
             await claimBell.wait(upTo: options.pollInterval)

@@ -64,7 +64,8 @@ extension HostLoop {
     }
 
     /// Stores outcomes: done, failed, retried (dead after the last attempt) or handed back;
-    /// an outcome for a task already finished elsewhere is counted as a duplicate. Notifies
+    /// an outcome for a task already finished elsewhere is counted as a duplicate (written again
+    /// by this host after a lost reply, it changes nothing). Notifies
     /// the jobs' collectors, and hosts when tasks went back to pending.
     func writeBackSQL(_ batch: [TaskOutcomeRecord]) -> PostgresQuery {
         let jobIDs = batch.map(\.jobID)
@@ -102,6 +103,8 @@ extension HostLoop {
                 UPDATE mp_tasks t SET duplicates = t.duplicates + 1 FROM r
                 WHERE t.job_id = r.job_id AND t.idx = r.idx AND r.kind NOT IN ('retry', 'release')
                   AND t.state IN ('done', 'failed', 'dead')
+                  -- This host's own outcome written again (an earlier write's reply was lost) is no duplicate.
+                  AND NOT (t.host = \(hostID) AND t.state = r.kind)
                 RETURNING 1)
             SELECT (SELECT count(*) FROM dup),
                    (SELECT count(pg_notify('mp_results', d.job_id::text)) FROM (SELECT DISTINCT job_id FROM upd WHERE state <> 'pending') d),

@@ -25,7 +25,7 @@ extension HostLoop {
                 claimBell.ring()
             } catch {
                 logger.warning("writing outcomes failed; trying again", metadata: [
-                    "error": "\(String(reflecting: error.cause))", "retryIn": "\(pause)"])
+                    "database": "\(database.endpoint)", "cause": "\(Outage.describe(error.cause))", "retryIn": "\(pause)"])
                 state.withLock { state in
                     state.outcomes.insert(contentsOf: error.unwritten, at: 0)
                     state.writing = false
