@@ -1,5 +1,6 @@
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// What a database outage (a restart, a failover, a dropped connection) looks like to a
 /// client, and how an operation rides it out: errors that pass are told apart from the
@@ -70,18 +71,69 @@ extension QueueDatabase {
         }
     }
 
-    /// `body`'s value, or nil if it takes longer than `limit` (it is cancelled then).
+    /// `body`'s value, or nil if it takes longer than `limit`. It is cancelled then, and not
+    /// waited for: a query on a connection that died unseen may not notice its cancellation.
     private static func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value)
         async throws -> Value? {
         guard limit > .zero else { return nil }
-        return try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
+        let race = Race<Value>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value?, any Error>) in
+                race.start(continuation, limit: limit, body)
             }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
+    }
+}
+
+/// The first of a body's result, its deadline and its caller's cancellation; the others are
+/// cancelled.
+private final class Race<Value: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Value?, any Error>?
+        var finished: Result<Value?, any Error>?
+        var tasks: [Task<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Value?, any Error>, limit: Duration,
+               _ body: @escaping @Sendable () async throws -> Value) {
+        let early = state.withLock { state -> Result<Value?, any Error>? in
+            if let finished = state.finished { return finished }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            continuation.resume(with: early)
+            return
+        }
+        let running = Task {
+            do { self.finish(.success(try await body())) } catch { self.finish(.failure(error)) }
+        }
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
+            self.finish(.success(nil))
+        }
+        let lateTasks = state.withLock { state -> [Task<Void, Never>] in
+            if state.finished != nil { return [running, timer] }
+            state.tasks = [running, timer]
+            return []
+        }
+        for task in lateTasks { task.cancel() }
+    }
+
+    func finish(_ result: Result<Value?, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<Value?, any Error>?, [Task<Void, Never>]) in
+            guard state.finished == nil else { return (nil, []) }
+            state.finished = result
+            defer {
+                state.continuation = nil
+                state.tasks = []
+            }
+            return (state.continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
     }
 }

@@ -19,7 +19,16 @@ extension DistributedPoolTests {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...1_200)))
             try await PostgresServer.restart(down: .milliseconds(Int.random(in: 300...2_500)))
         }
-        let results = try await withHangGuard(.seconds(180), "the map") { try await map.value }
+        let results: [Int]
+        do {
+            results = try await withHangGuard(.seconds(120), "the map") { try await map.value }
+        } catch {
+            let status = try? await withHangGuard(.seconds(20), "the status") { try await pool.status() }
+            let queueText = status?.description ?? "unreadable"
+            let logs = hosts.map { String($0.log.suffix(3_000)) }.joined(separator: "\n---\n")
+            Issue.record("the map did not end: \(error); queue: \(queueText); host logs:\n\(logs)")
+            throw error
+        }
         #expect(results == Array(0..<count))
         let status = try await pool.status()
         #expect(status.done == count && status.pending == 0 && status.running == 0 && status.dead == 0)
