@@ -7,7 +7,8 @@ import Glibc
 /// Job types travel by mangled name and values by the binary coder, so a task must only run in
 /// a worker host built from the same executable as its submitter: another build may have a type
 /// of the same name with other fields, and its bytes would decode into the wrong value. Hosts
-/// compare this identity with the job's and refuse a mismatch. (The executable's bytes are
+/// claim only tasks of jobs stamped with their own identity, and leave the others for hosts of
+/// that build (a rolling deploy). (The executable's bytes are
 /// hashed rather than an ELF build-id read, because not every link step writes one.)
 enum BuildIdentity {
     static let current: String = hashExecutable() ?? "unknown"

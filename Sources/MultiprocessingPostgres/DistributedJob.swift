@@ -1,5 +1,6 @@
 import Multiprocessing
 import PostgresNIO
+import Synchronization
 
 /// A job in a distributed pool's queue: its id, and its tasks' outcomes as hosts finish them.
 public struct DistributedJob<Output: Codable & Sendable>: Sendable {
@@ -62,14 +63,10 @@ struct ResultCollector {
         var seen = [Bool](repeating: false, count: total)
         var count = 0
         // What an earlier collector (a submitter that crashed) already took.
-        var rows = try await fetch("SELECT \(unescaped: FinishedTaskRow.columns) FROM mp_tasks WHERE job_id = \(jobID) AND collected")
+        var rows = try await collect(alreadyCollected: true)
         while count < total {
             try Task.checkCancellation()
-            rows += try await fetch("""
-                UPDATE mp_tasks SET collected = true
-                WHERE job_id = \(jobID) AND done_seq IS NOT NULL AND NOT collected
-                RETURNING \(unescaped: FinishedTaskRow.columns)
-                """)
+            rows += try await collect(alreadyCollected: false)
             rows.sort { $0.doneSeq < $1.doneSeq }
             for row in rows where row.index >= 0 && row.index < total && !seen[row.index] {
                 seen[row.index] = true
@@ -84,22 +81,62 @@ struct ResultCollector {
             }
             rows = []
         }
-        try await pool.database.execute(
-            "UPDATE mp_jobs SET state = 'finished', finished_at = now() WHERE id = \(jobID) AND state = 'running'")
+        let (database, jobID) = (pool.database, jobID)
+        _ = try await database.retryingThroughOutages("marking job \(jobID) finished", tolerance: pool.options.outageTolerance) {
+            try await database.execute(
+                "UPDATE mp_jobs SET state = 'finished', finished_at = now() WHERE id = \(jobID) AND state = 'running'"
+            ).collect().count
+        }
     }
 
-    private func fetch(_ query: PostgresQuery) async throws -> [FinishedTaskRow] {
+    /// Finished rows not yet collected, marked collected as they are read (or, with
+    /// `alreadyCollected`, those an earlier collector took). Rides out outages: a try whose
+    /// reply was lost may have marked rows collected that never arrived, so each try after the
+    /// first reads the collected rows again too (the caller skips those it has).
+    private func collect(alreadyCollected: Bool) async throws -> [FinishedTaskRow] {
+        let (database, jobID) = (pool.database, jobID)
+        let tries = Mutex(0)
+        return try await database.retryingThroughOutages("collecting the results of job \(jobID)",
+                                                         tolerance: pool.options.outageTolerance) {
+            let again = tries.withLock { tries in
+                defer { tries += 1 }
+                return tries > 0
+            }
+            var rows: [FinishedTaskRow] = []
+            if alreadyCollected || again {
+                rows += try await Self.fetch(database, """
+                    SELECT \(unescaped: FinishedTaskRow.columns) FROM mp_tasks WHERE job_id = \(jobID) AND collected
+                    """)
+            }
+            if !alreadyCollected {
+                rows += try await Self.fetch(database, """
+                    UPDATE mp_tasks SET collected = true
+                    WHERE job_id = \(jobID) AND done_seq IS NOT NULL AND NOT collected
+                    RETURNING \(unescaped: FinishedTaskRow.columns)
+                    """)
+            }
+            return rows
+        }
+    }
+
+    private static func fetch(_ database: QueueDatabase, _ query: PostgresQuery) async throws -> [FinishedTaskRow] {
         var rows: [FinishedTaskRow] = []
-        for try await columns in try await pool.database.execute(query).decode(FinishedTaskRow.Columns.self) {
+        for try await columns in try await database.execute(query).decode(FinishedTaskRow.Columns.self) {
             rows.append(FinishedTaskRow(columns))
         }
         return rows
     }
 
     private func isCancelled() async throws -> Bool {
-        for try await state in try await pool.database.execute("SELECT state FROM mp_jobs WHERE id = \(jobID)").decode(String.self) {
-            return state == "cancelled"
+        let (database, jobID) = (pool.database, jobID)
+        let state = try await database.retryingThroughOutages("reading the state of job \(jobID)",
+                                                              tolerance: pool.options.outageTolerance) {
+            for try await state in try await database.execute("SELECT state FROM mp_jobs WHERE id = \(jobID)").decode(String.self) {
+                return Optional(state)
+            }
+            return String?.none
         }
-        throw DistributedPoolError.unknownJob(jobID)
+        guard let state else { throw DistributedPoolError.unknownJob(jobID) }
+        return state == "cancelled"
     }
 }

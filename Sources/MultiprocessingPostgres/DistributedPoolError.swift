@@ -13,6 +13,13 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
     /// No connection to the database could be made in time (the reason is in the log:
     /// a wrong address or password, a server that is down, a certificate not trusted).
     case cannotConnect(String)
+    /// A worker host stopped because its local worker pool failed (its workers cannot start,
+    /// for instance because its executable was replaced under it): it handed back the tasks it
+    /// held, at no attempt's cost, and claimed no more. Restart it.
+    case localPoolFailed(String)
+    /// The database could not be used for longer than the pool's outage tolerance: says which
+    /// server, during what, and the last cause (without secrets).
+    case databaseUnavailable(String)
     /// The pool was closed.
     case closed
 
@@ -26,6 +33,9 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
         case let .outputTypeMismatch(expected, found):
             return "job was submitted with output type \(found), not \(expected)"
         case let .cannotConnect(what): return "cannot connect to the queue's database: \(what)"
+        case let .localPoolFailed(why):
+            return "the worker host's local worker pool failed (\(why)); it handed its tasks back and stopped claiming"
+        case let .databaseUnavailable(what): return "database unavailable: \(what)"
         case .closed: return "the distributed pool is closed"
         }
     }

@@ -6,12 +6,12 @@ import Synchronization
 extension DistributedProcessPool {
     /// Runs `job` on every input on the worker hosts and returns the outputs in input order.
     /// Throws the first ``Multiprocessing/JobFailure`` (and cancels the rest of the job);
-    /// cancelling the calling task cancels the job.
+    /// cancelling the calling task cancels the job and throws `CancellationError`.
     public func map<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
         timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
     ) async throws -> [J.Output] {
-        let handle = try await start(job, inputs, timeout: timeout, retries: retries)
+        let handle = try await startCall(job, inputs, timeout: timeout, retries: retries)
         return try await cancellingOnFailure(handle) {
             var outputs = [J.Output?](repeating: nil, count: handle.total)
             for try await outcome in handle.outcomes() {
@@ -51,7 +51,7 @@ extension DistributedProcessPool {
         let finished = OnceFlag()
         let work = Task {
             defer { finished.set() }
-            let handle = try await start(job, [input], timeout: timeout, retries: retries)
+            let handle = try await startCall(job, [input], timeout: timeout, retries: retries)
             return try await cancellingOnFailure(handle) { try await handle.results()[0].get() }
         }
         return JobHandle(RemoteCallHandle(work: work, finished: finished))
@@ -64,7 +64,7 @@ extension DistributedProcessPool {
             AsyncThrowingStream { continuation in
                 let work = Task {
                     do {
-                        let handle = try await start(job, inputs, timeout: timeout, retries: retries)
+                        let handle = try await startCall(job, inputs, timeout: timeout, retries: retries)
                         try await cancellingOnFailure(handle) {
                             var waiting: [Int: J.Output] = [:]
                             var next = 0
@@ -93,7 +93,20 @@ extension DistributedProcessPool {
         }
     }
 
-    /// Runs `body`; if it fails or the task is cancelled, cancels what is left of the job.
+    /// ``start(_:_:timeout:retries:)`` for a call: cancelled while it submits, it throws `CancellationError`.
+    private func startCall<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration?, retries: Int?)
+        async throws -> DistributedJob<J.Output> {
+        do {
+            return try await start(job, inputs, timeout: timeout, retries: retries)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw error
+        }
+    }
+
+    /// Runs `body`; if it fails or the task is cancelled, cancels what is left of the job. A
+    /// cancelled call fails with `CancellationError`, as on a ``Multiprocessing/ProcessPool``,
+    /// whatever its last query threw on the way out, so code on `some JobPool` handles one error.
     func cancellingOnFailure<Output: Codable & Sendable, Result>(
         _ handle: DistributedJob<Output>, _ body: () async throws -> Result
     ) async throws -> Result {
@@ -103,6 +116,7 @@ extension DistributedProcessPool {
             // Detached: the calling task may be cancelled, and the cancellation must still reach the database.
             let id = handle.id
             await Task.detached { [self] in try? await cancel(jobID: id) }.value
+            if Task.isCancelled { throw CancellationError() }
             throw error
         }
     }

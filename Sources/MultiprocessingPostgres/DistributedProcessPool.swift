@@ -32,14 +32,22 @@ public final class DistributedProcessPool: JobPool {
         public var pollInterval: Duration
         /// How long the first connection may take before the pool gives up.
         public var connectTimeout: Duration
+        /// How long collecting results, cancelling and reading the status ride out a database
+        /// that cannot be used (a restart, a failover, a dropped connection: they reconnect
+        /// with back-off); past it they throw ``DistributedPoolError/databaseUnavailable(_:)``.
+        /// Submitting (``DistributedProcessPool/start(_:_:timeout:retries:)``) is not retried:
+        /// a lost reply could not tell whether the job was stored.
+        public var outageTolerance: Duration
 
         public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
-                    pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15)) {
+                    pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15),
+                    outageTolerance: Duration = .seconds(60)) {
             self.maxAttempts = maxAttempts
             self.timeout = timeout
             self.maxPayloadBytes = maxPayloadBytes
             self.pollInterval = pollInterval
             self.connectTimeout = connectTimeout
+            self.outageTolerance = outageTolerance
         }
     }
 
@@ -156,19 +164,25 @@ public final class DistributedProcessPool: JobPool {
 
     /// Cancels a job: its queued tasks are dropped, and hosts kill the workers running its tasks.
     public func cancel(jobID: Int64) async throws {
-        try await database.execute("""
+        let database = database
+        _ = try await database.retryingThroughOutages("cancelling job \(jobID)", tolerance: options.outageTolerance) {
+            try await database.execute("""
             WITH job AS (UPDATE mp_jobs SET state = 'cancelled', finished_at = now()
                          WHERE id = \(jobID) AND state = 'running' RETURNING id),
                  tasks AS (UPDATE mp_tasks SET state = 'cancelled', lease_until = NULL
                            WHERE job_id = \(jobID) AND state IN ('pending', 'running') RETURNING 1)
             SELECT (SELECT count(*) FROM tasks), pg_notify('mp_cancel', \(String(jobID))), pg_notify('mp_results', \(String(jobID)))
-            """)
+            """).collect().count
+        }
         database.logger.debug("job cancelled", metadata: ["job": "\(jobID)"])
     }
 
     /// What the queue holds now (the same as `mp-postgres status`).
     public func status() async throws -> QueueStatus {
-        try await QueueStatus.read(database, queue: queue)
+        let (database, queue) = (database, queue)
+        return try await database.retryingThroughOutages("reading the status of queue \(queue)", tolerance: options.outageTolerance) {
+            try await QueueStatus.read(database, queue: queue)
+        }
     }
 
     /// Removes jobs that finished or were cancelled more than `age` ago, with their tasks.

@@ -4,35 +4,6 @@ import Multiprocessing
 import PostgresNIO
 import Synchronization
 
-/// A task a host claimed.
-struct ClaimedTask: Sendable {
-    var jobID: Int64
-    var index: Int32
-    var input: ByteBuffer
-}
-
-/// A job's row, as a host needs it.
-struct HostJob: Sendable {
-    var id: Int64
-    var buildIdentity: String
-    var typeName: String
-    var name: String
-    var blob: [UInt8]
-    var timeoutMS: Int64?
-    var cancelled: Bool
-}
-
-/// How a task ended on this host, to be written back.
-struct TaskOutcomeRecord: Sendable {
-    enum Kind: String { case done, failed, retry }
-    var jobID: Int64
-    var index: Int32
-    var kind: Kind
-    var output: [UInt8] = []
-    var errorType = ""
-    var error = ""
-}
-
 /// The claim, run and write-back loops of one worker host.
 final class HostLoop: Sendable {
     let database: QueueDatabase
@@ -42,12 +13,12 @@ final class HostLoop: Sendable {
     let logger: Logger
     let hostID: String
     let hostName: String
-    private let capacity: Int
-    private let state = Mutex(State())
-    private let claimBell = Doorbell()
-    private let writeBell = Doorbell()
+    let capacity: Int
+    let state = Mutex(State())
+    let claimBell = Doorbell()
+    let writeBell = Doorbell()
 
-    private struct State {
+    struct State {
         var inFlight = 0
         var jobs: [Int64: HostJob] = [:]
         var running: [Int64: [UInt64: Task<Void, Never>]] = [:]
@@ -55,6 +26,12 @@ final class HostLoop: Sendable {
         var outcomes: [TaskOutcomeRecord] = []
         var writing = false
         var cancelled: Set<Int64> = []
+        /// The tasks this host holds: claimed, and not yet written back. Only their leases are
+        /// renewed, so that a task the host lost track of (a claim whose reply was lost, a run
+        /// that ended without an outcome) expires and runs elsewhere instead of never.
+        var held: Set<TaskKey> = []
+        /// Why this host stopped claiming, when its local pool failed.
+        var failure: DistributedPoolError?
     }
 
     init(database: QueueDatabase, pool: ProcessPool, queue: String, options: WorkerHost.Options, logger: Logger) {
@@ -80,10 +57,7 @@ final class HostLoop: Sendable {
     var leaseMS: Int64 { Int64(options.lease.components.seconds * 1000 + options.lease.components.attoseconds / 1_000_000_000_000_000) }
 
     func run() async throws {
-        try await database.execute("""
-            INSERT INTO mp_hosts (id, queue, hostname, pid, build_id, workers)
-            VALUES (\(hostID), \(queue), \(hostName), \(Int32(getpid())), \(BuildIdentity.current), \(Int32(pool.workerCount)))
-            """)
+        try await database.execute(registerSQL())
         let tasks = NotificationHub(database: database, channel: "mp_tasks")
         tasks.register(claimBell, for: queue)
         let cancels = database.listen("mp_cancel") { [self] payload in
@@ -103,327 +77,6 @@ final class HostLoop: Sendable {
         if WorkerHost.isDraining {
             _ = try? await database.execute("DELETE FROM mp_hosts WHERE id = \(hostID)")
             logger.info("worker host drained: its claimed tasks are done and written", metadata: ["host": "\(hostID)"])
-        }
-    }
-
-    // MARK: Claiming
-
-    private func claimLoop() async throws {
-        while !Task.isCancelled && !WorkerHost.isDraining {
-            let room = capacity - state.withLock { $0.inFlight }
-            if room >= min(options.claimBatch, capacity / 2) {
-                do {
-                    let claimed = try await claim(limit: min(room, options.claimBatch))
-                    if !claimed.isEmpty {
-                        await dispatch(claimed)
-                        continue
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.warning("claiming failed; trying again", metadata: ["error": "\(String(reflecting: error))"])
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
-            await claimBell.wait(upTo: options.pollInterval)
-        }
-        // Draining: claim nothing more; finish what is claimed and write it back.
-        while !Task.isCancelled && state.withLock({ $0.inFlight > 0 || !$0.outcomes.isEmpty || $0.writing }) {
-            await claimBell.wait(upTo: .milliseconds(50))
-        }
-    }
-
-    private func claim(limit: Int) async throws -> [ClaimedTask] {
-        var claimed: [ClaimedTask] = []
-        for try await (jobID, index, input) in try await database.execute("""
-            WITH c AS (SELECT job_id, idx FROM mp_tasks WHERE queue = \(queue) AND state = 'pending'
-                       ORDER BY job_id, idx LIMIT \(Int32(limit)) FOR UPDATE SKIP LOCKED)
-            UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
-                   lease_until = now() + \(leaseMS) * interval '1 millisecond'
-            FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
-            RETURNING t.job_id, t.idx, t.input
-            """).decode((Int64, Int32, ByteBuffer).self) {
-            claimed.append(ClaimedTask(jobID: jobID, index: index, input: input))
-        }
-        if !claimed.isEmpty { state.withLock { $0.inFlight += claimed.count } }
-        return claimed
-    }
-
-    private func dispatch(_ claimed: [ClaimedTask]) async {
-        let groups = Dictionary(grouping: claimed, by: \.jobID)
-        let unknown = state.withLock { state in groups.keys.filter { state.jobs[$0] == nil } }
-        do {
-            if !unknown.isEmpty { try await loadJobs(unknown) }
-        } catch {
-            // The tasks are claimed: give them back through the write-back (an attempt each), so
-            // that the heartbeat does not keep them here for ever.
-            logger.warning("cannot read the claimed tasks' jobs; handing the tasks back", metadata: ["error": "\(String(reflecting: error))"])
-            let records = claimed.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .retry,
-                                                          error: "the worker host could not read the job: \(error)") }
-            state.withLock { state in
-                state.inFlight -= claimed.count
-                state.outcomes.append(contentsOf: records)
-            }
-            writeBell.ring()
-            return
-        }
-        for (jobID, tasks) in groups {
-            let job = state.withLock { $0.jobs[jobID] }
-            state.withLock { state in
-                let group = state.nextGroup
-                state.nextGroup += 1
-                let work = Task { [self] in
-                    let records = await run(job, tasks)
-                    finishGroup(jobID: jobID, group: group, count: tasks.count, records: records)
-                }
-                state.running[jobID, default: [:]][group] = work
-            }
-        }
-    }
-
-    private func loadJobs(_ ids: [Int64]) async throws {
-        for try await (id, build, type, name, blob, timeout, jobState) in try await database.execute("""
-            SELECT id, build_id, job_type, job_name, job_blob, timeout_ms, state FROM mp_jobs WHERE id = ANY(\(ids)::int8[])
-            """).decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
-            let job = HostJob(id: id, buildIdentity: build, typeName: type, name: name,
-                              blob: Array(buffer: blob), timeoutMS: timeout, cancelled: jobState == "cancelled")
-            state.withLock { $0.jobs[id] = job }
-        }
-    }
-
-    private func finishGroup(jobID: Int64, group: UInt64, count: Int, records: [TaskOutcomeRecord]) {
-        state.withLock { state in
-            state.inFlight -= count
-            state.running[jobID]?[group] = nil
-            if state.running[jobID]?.isEmpty == true { state.running[jobID] = nil }
-            // A cancelled job's outcomes are not wanted (its tasks are already marked cancelled).
-            if !state.cancelled.contains(jobID) { state.outcomes.append(contentsOf: records) }
-        }
-        writeBell.ring()
-        claimBell.ring()
-    }
-
-    private func cancelJob(_ jobID: Int64) {
-        let works = state.withLock { state -> [Task<Void, Never>] in
-            state.cancelled.insert(jobID)
-            state.jobs[jobID]?.cancelled = true
-            return state.running[jobID].map { Array($0.values) } ?? []
-        }
-        if !works.isEmpty { logger.info("job cancelled: stopping its tasks here", metadata: ["job": "\(jobID)", "groups": "\(works.count)"]) }
-        for work in works { work.cancel() }
-    }
-
-    // MARK: Running
-
-    private func run(_ job: HostJob?, _ tasks: [ClaimedTask]) async -> [TaskOutcomeRecord] {
-        func failAll(_ why: String) -> [TaskOutcomeRecord] {
-            tasks.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .failed, error: why) }
-        }
-        guard let job else { return failAll("the task's job row is missing") }
-        if job.cancelled { return [] }
-        guard job.buildIdentity == BuildIdentity.current else {
-            logger.error("refusing tasks of another build", metadata: ["job": "\(job.id)", "theirs": "\(job.buildIdentity)", "ours": "\(BuildIdentity.current)"])
-            return failAll("refused: the job was submitted by another build of the executable (\(job.buildIdentity)); "
-                           + "this worker host runs build \(BuildIdentity.current). Start worker hosts from the submitter's executable.")
-        }
-        guard let type = _typeByName(job.typeName) as? any Job.Type else {
-            return failAll("unknown job type \(job.name): this worker host's executable has no such Job type")
-        }
-        return await run(type, job, tasks)
-    }
-
-    private func run<J: Job>(_ type: J.Type, _ job: HostJob, _ tasks: [ClaimedTask]) async -> [TaskOutcomeRecord] {
-        var records: [TaskOutcomeRecord] = []
-        let value: J
-        do {
-            value = try BinaryDecoder().decode(J.self, from: job.blob)
-        } catch {
-            return tasks.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .failed,
-                                                 error: "the job value cannot be decoded as \(job.name): \(error)") }
-        }
-        var inputs: [J.Input] = []
-        var runnable: [ClaimedTask] = []
-        for task in tasks {
-            guard task.input.readableBytes <= options.maxPayloadBytes else {
-                records.append(TaskOutcomeRecord(jobID: task.jobID, index: task.index, kind: .failed,
-                                                 error: "input of \(task.input.readableBytes) bytes exceeds the cap of \(options.maxPayloadBytes)"))
-                continue
-            }
-            do {
-                inputs.append(try BinaryDecoder().decode(J.Input.self, from: Array(buffer: task.input)))
-                runnable.append(task)
-            } catch {
-                records.append(TaskOutcomeRecord(jobID: task.jobID, index: task.index, kind: .failed,
-                                                 error: "the input cannot be decoded as \(J.Input.self): \(error)"))
-            }
-        }
-        guard !inputs.isEmpty else { return records }
-        let timeout = job.timeoutMS.map { Duration.milliseconds($0) }
-        let results: [Result<J.Output, JobFailure>]
-        do {
-            results = try await pool.mapResults(value, inputs, timeout: timeout, retries: 0)
-        } catch {
-            // Cancelled (the job was) or the pool is gone: no outcome; leases expire if need be.
-            return records
-        }
-        for (task, result) in zip(runnable, results) {
-            if let record = record(for: task, result) { records.append(record) }
-        }
-        return records
-    }
-
-    private func record<Output: Encodable>(for task: ClaimedTask, _ result: Result<Output, JobFailure>) -> TaskOutcomeRecord? {
-        var record = TaskOutcomeRecord(jobID: task.jobID, index: task.index, kind: .done)
-        switch result {
-        case let .success(output):
-            do {
-                record.output = try BinaryEncoder().encode(output)
-                if record.output.count > options.maxPayloadBytes {
-                    record.kind = .failed
-                    record.error = "output of \(record.output.count) bytes exceeds the cap of \(options.maxPayloadBytes)"
-                    record.output = []
-                }
-            } catch {
-                record.kind = .failed
-                record.error = "the output cannot be encoded: \(error)"
-            }
-        case let .failure(failure):
-            var cause = failure.reason.description
-            if let last = failure.stderrTail.last { cause += " (stderr: \(last))" }
-            record.error = cause
-            switch failure.reason {
-            case let .threw(errorType, message):
-                record.kind = .failed
-                record.errorType = errorType
-                record.error = message
-            case .crashed, .timedOut, .outOfMemory, .protocolViolation, .workerStartFailed:
-                record.kind = .retry
-            case .cancelled, .poolTerminated:
-                return nil
-            case .codingFailed, .jobUnavailable, .failedOnHost:
-                record.kind = .failed
-            }
-        }
-        return record
-    }
-
-    // MARK: Writing back
-
-    private func writeLoop() async {
-        while true {
-            let batch = state.withLock { state -> [TaskOutcomeRecord] in
-                let taken = Array(state.outcomes.prefix(2_000))
-                state.outcomes.removeFirst(taken.count)
-                state.writing = !taken.isEmpty
-                return taken
-            }
-            if batch.isEmpty {
-                if Task.isCancelled { return }
-                await writeBell.wait(upTo: .milliseconds(50))
-                continue
-            }
-            do {
-                try await write(batch)
-                state.withLock { $0.writing = false }
-                claimBell.ring()
-            } catch {
-                logger.warning("writing outcomes failed; trying again", metadata: ["error": "\(String(reflecting: error))"])
-                state.withLock { state in
-                    state.outcomes.insert(contentsOf: batch, at: 0)
-                    state.writing = false
-                }
-                if Task.isCancelled { return }
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-    }
-
-    private func write(_ batch: [TaskOutcomeRecord]) async throws {
-        let jobIDs = batch.map(\.jobID)
-        let indices = batch.map(\.index)
-        let kinds = batch.map(\.kind.rawValue)
-        let outputs = batch.map { ByteBuffer(bytes: $0.output) }
-        let errorTypes = batch.map(\.errorType)
-        let errors = batch.map(\.error)
-        for try await (duplicates, _, _) in try await database.execute("""
-            WITH r AS (
-                SELECT * FROM unnest(\(jobIDs)::int8[], \(indices)::int4[], \(kinds)::text[], \(outputs)::bytea[],
-                                     \(errorTypes)::text[], \(errors)::text[]) AS r(job_id, idx, kind, output, error_type, error)),
-            upd AS (
-                UPDATE mp_tasks t SET
-                    state = CASE WHEN r.kind <> 'retry' THEN r.kind WHEN t.attempts >= j.max_attempts THEN 'dead' ELSE 'pending' END,
-                    output = CASE WHEN r.kind = 'done' THEN r.output END,
-                    error_type = nullif(r.error_type, ''),
-                    error = nullif(r.error, ''),
-                    causes = CASE WHEN r.kind = 'done' THEN t.causes ELSE t.causes || r.error END,
-                    cause_hosts = CASE WHEN r.kind = 'done' THEN t.cause_hosts ELSE t.cause_hosts || \(hostID)::text END,
-                    done_seq = CASE WHEN r.kind = 'retry' AND t.attempts < j.max_attempts THEN NULL ELSE nextval('mp_done_seq') END,
-                    host = CASE WHEN r.kind = 'retry' AND t.attempts < j.max_attempts THEN NULL ELSE \(hostID) END,
-                    lease_until = NULL
-                FROM r, mp_jobs j
-                WHERE t.job_id = r.job_id AND t.idx = r.idx AND j.id = t.job_id
-                  AND ((t.state = 'running' AND (r.kind <> 'retry' OR t.host = \(hostID)))
-                       OR (t.state = 'pending' AND r.kind <> 'retry'))
-                RETURNING t.job_id, t.state),
-            dup AS (
-                UPDATE mp_tasks t SET duplicates = t.duplicates + 1 FROM r
-                WHERE t.job_id = r.job_id AND t.idx = r.idx AND r.kind <> 'retry' AND t.state IN ('done', 'failed', 'dead')
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM dup),
-                   (SELECT count(pg_notify('mp_results', d.job_id::text)) FROM (SELECT DISTINCT job_id FROM upd WHERE state <> 'pending') d),
-                   (SELECT count(pg_notify('mp_tasks', \(queue))) FROM (SELECT 1 FROM upd WHERE state = 'pending' LIMIT 1) p)
-            """).decode((Int, Int, Int).self) where duplicates > 0 {
-            logger.info("duplicate results discarded (their tasks had finished elsewhere)", metadata: ["count": "\(duplicates)"])
-        }
-    }
-
-    // MARK: Leases and retention
-
-    private func maintenanceLoop() async {
-        var lastCleanup = ContinuousClock.now
-        while !Task.isCancelled {
-            try? await Task.sleep(for: options.lease / 3)
-            if Task.isCancelled { return }
-            do {
-                try await database.execute("""
-                    UPDATE mp_tasks SET lease_until = now() + \(leaseMS) * interval '1 millisecond'
-                    WHERE queue = \(queue) AND state = 'running' AND host = \(hostID)
-                    """)
-                try await database.execute("UPDATE mp_hosts SET seen_at = now() WHERE id = \(hostID)")
-                try await reapExpiredLeases()
-                if ContinuousClock.now - lastCleanup > .seconds(60) {
-                    lastCleanup = .now
-                    let removed = try await Retention.removeFinishedJobs(database, queue: queue, olderThan: options.retention)
-                    if removed > 0 { logger.info("removed finished jobs past retention", metadata: ["jobs": "\(removed)"]) }
-                }
-            } catch {
-                logger.warning("heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-        }
-    }
-
-    /// Tasks whose host stopped answering go back to pending, or to the dead letters after
-    /// their last attempt.
-    private func reapExpiredLeases() async throws {
-        for try await (count, dead, _, _) in try await database.execute("""
-            WITH x AS (SELECT job_id, idx FROM mp_tasks WHERE queue = \(queue) AND state = 'running' AND lease_until < now()
-                       FOR UPDATE SKIP LOCKED),
-            upd AS (
-                UPDATE mp_tasks t SET
-                    state = CASE WHEN t.attempts >= j.max_attempts THEN 'dead' ELSE 'pending' END,
-                    error = 'lease expired: the host stopped answering',
-                    causes = t.causes || 'lease expired: the host stopped answering'::text,
-                    cause_hosts = t.cause_hosts || coalesce(t.host, '?'),
-                    done_seq = CASE WHEN t.attempts >= j.max_attempts THEN nextval('mp_done_seq') END,
-                    host = CASE WHEN t.attempts >= j.max_attempts THEN t.host END,
-                    lease_until = NULL
-                FROM x, mp_jobs j WHERE t.job_id = x.job_id AND t.idx = x.idx AND j.id = t.job_id
-                RETURNING t.job_id, t.state)
-            SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM upd WHERE state = 'dead'),
-                   (SELECT count(pg_notify('mp_results', d.job_id::text)) FROM (SELECT DISTINCT job_id FROM upd WHERE state = 'dead') d),
-                   (SELECT count(pg_notify('mp_tasks', \(queue))) FROM (SELECT 1 FROM upd WHERE state = 'pending' LIMIT 1) p)
-            """).decode((Int, Int, Int, Int).self) where count > 0 {
-            logger.warning("leases expired: tasks of a host that stopped answering go back to the queue",
-                           metadata: ["tasks": "\(count)", "deadLettered": "\(dead)"])
         }
     }
 }

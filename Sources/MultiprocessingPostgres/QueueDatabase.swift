@@ -6,12 +6,15 @@ import PostgresNIO
 final class QueueDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// The server, as errors may name it (no password).
+    let endpoint: String
     private let runner: Task<Void, Never>
 
     init(settings: PostgresConnectionSettings, logger: Logger) {
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        endpoint = "the database at \(settings)"
         let started = OnceFlag()
         runner = Task {
             started.set()

@@ -19,6 +19,15 @@ public struct QueueStatus: Sendable, CustomStringConvertible {
     public var runningByHost: [String: Int] = [:]
     /// Every host that has registered, with the seconds since it was last heard from.
     public var hosts: [(id: String, secondsSinceSeen: Double)] = []
+    /// Open jobs with pending tasks that no live host (heard from in the last two minutes) can
+    /// run, by build identity: they wait for a host of their submitter's build (a rolling
+    /// deploy in progress, or hosts of that build never started). Hosts never claim tasks of
+    /// another build.
+    public var waitingForBuild: [(build: String, jobs: Int, tasks: Int)] = []
+
+    /// A host heard from this recently counts as serving its build (a heartbeat comes every
+    /// third of a lease: 10 s by default).
+    static let liveHostSeconds: Int32 = 120
 
     static func read(_ database: QueueDatabase, queue: String) async throws -> QueueStatus {
         var status = QueueStatus(queue: queue)
@@ -45,6 +54,15 @@ public struct QueueStatus: Sendable, CustomStringConvertible {
             """).decode((String, Double).self) {
             status.hosts.append((host, age))
         }
+        for try await (build, jobs, tasks) in try await database.execute("""
+            SELECT j.build_id, count(DISTINCT j.id), count(*) FROM mp_jobs j JOIN mp_tasks t ON t.job_id = j.id
+            WHERE j.queue = \(queue) AND j.state = 'running' AND t.state = 'pending'
+              AND j.build_id NOT IN (SELECT build_id FROM mp_hosts WHERE queue = \(queue)
+                                     AND seen_at > now() - \(liveHostSeconds) * interval '1 second')
+            GROUP BY j.build_id ORDER BY j.build_id
+            """).decode((String, Int, Int).self) {
+            status.waitingForBuild.append((build, jobs, tasks))
+        }
         for try await count in try await database.execute(
             "SELECT count(*) FROM mp_jobs WHERE queue = \(queue) AND state = 'running'").decode(Int.self) {
             status.openJobs = count
@@ -58,6 +76,9 @@ public struct QueueStatus: Sendable, CustomStringConvertible {
                      "  pending \(pending)  running \(running)  done \(done)  failed \(failed)  dead \(dead)  cancelled \(cancelled)  duplicates \(duplicates)"]
         for (host, seen) in hosts {
             lines.append("  host \(host): running \(runningByHost[host] ?? 0), last seen \(String(format: "%.1f", seen)) s ago")
+        }
+        for (build, jobs, tasks) in waitingForBuild {
+            lines.append("  waiting for build \(build): \(jobs) jobs, \(tasks) tasks pending; no live host runs this build")
         }
         return lines.joined(separator: "\n")
     }
@@ -80,6 +101,14 @@ public struct QueueStatus: Sendable, CustomStringConvertible {
         lines.append("# TYPE mp_host_seconds_since_seen gauge")
         for (host, seen) in hosts {
             lines.append("mp_host_seconds_since_seen{queue=\"\(queue)\",host=\"\(host)\"} \(seen)")
+        }
+        lines.append("# TYPE mp_jobs_waiting_for_build gauge")
+        for (build, jobs, _) in waitingForBuild {
+            lines.append("mp_jobs_waiting_for_build{queue=\"\(queue)\",build=\"\(build)\"} \(jobs)")
+        }
+        lines.append("# TYPE mp_tasks_waiting_for_build gauge")
+        for (build, _, tasks) in waitingForBuild {
+            lines.append("mp_tasks_waiting_for_build{queue=\"\(queue)\",build=\"\(build)\"} \(tasks)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -15,10 +15,19 @@ import PostgresNIO
 /// variables). ``run(url:queue:options:logger:)`` does the same from code.
 ///
 /// Claims take up to ``Options/claimBatch`` tasks at once with `FOR UPDATE SKIP LOCKED`; each
-/// claim is a lease of ``Options/lease`` that a heartbeat extends every third of it. A host
-/// that dies stops extending: its tasks run again elsewhere once their leases expire. New
-/// tasks and cancellations arrive by LISTEN/NOTIFY; the host polls as well, so a lost
-/// notification costs ``Options/pollInterval`` at most.
+/// claim is a lease of ``Options/lease`` that a heartbeat extends every third of it, for the
+/// tasks the host holds (claimed and not yet written back) only. A host that dies stops
+/// extending: its tasks run again elsewhere once their leases expire. New tasks and
+/// cancellations arrive by LISTEN/NOTIFY; the host polls as well, so a lost notification costs
+/// ``Options/pollInterval`` at most.
+///
+/// A host claims only tasks of jobs submitted by its own build (see the `waitingForBuild` of
+/// ``QueueStatus``), so hosts of two builds can serve one queue during a deploy. While the
+/// database cannot be used, it goes on running what it holds and tries its claims and
+/// write-backs again with back-off (a lease it could not renew in time may lapse: that task
+/// runs again, and its result is still recorded once). An outcome the server refuses fails its
+/// own task only. If its local pool fails (its workers cannot start), it hands back what it
+/// holds without spending attempts and ends with ``DistributedPoolError/localPoolFailed(_:)``.
 public enum WorkerHost {
     /// Settings of a worker host.
     public struct Options: Sendable {

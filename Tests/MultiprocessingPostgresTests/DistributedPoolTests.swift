@@ -223,26 +223,6 @@ struct DistributedPoolTests {
         _ = host
     }
 
-    @Test func aWorkerHostOfAnotherBuildRefusesTheTasks() async throws {
-        let server = try await PostgresServer.shared.start()
-        let queue = uniqueQueue("build")
-        // MPTestHelper is another executable, so another build than this test process.
-        let host = try ChildProgram.host(ChildProgram.packageExecutable("MPTestHelper"), url: server.url, queue: queue)
-        let pool = try await DistributedProcessPool(url: server.url, queue: queue)
-        defer { pool.close() }
-        do {
-            _ = try await pool.apply(PGSquare(), 3)
-            Issue.record("a host of another build ran the task")
-        } catch let failure as JobFailure {
-            guard case let .failedOnHost(_, cause) = failure.reason else {
-                Issue.record("unexpected reason \(failure.reason)")
-                return
-            }
-            #expect(cause.contains("refused: the job was submitted by another build"))
-        }
-        #expect(host.log.contains("refusing tasks of another build"))
-    }
-
     @Test func corruptRowsFailTheirOwnTasksWithAClearErrorAndHarmNothingElse() async throws {
         let server = try await PostgresServer.shared.start()
         let queue = uniqueQueue("corrupt")

@@ -48,6 +48,31 @@ actor PostgresServer {
         return .success(Server(url: url))
     }
 
+    /// Stops the server (fast: open connections are dropped), keeps it down for `down`, and
+    /// starts it again on the same port with the same settings.
+    static func restart(down: Duration) async throws {
+        try stop()
+        try await Task.sleep(for: down)
+        try startAgain()
+    }
+
+    private static func pgCtl(_ arguments: [String]) throws {
+        let bin = try String(contentsOfFile: directory + "/bin", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let asServerUser = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+        let (status, output) = run(asServerUser + [bin + "/pg_ctl", "-D", directory + "/cluster"] + arguments)
+        guard status == 0 else { throw Failure(description: "pg_ctl \(arguments.joined(separator: " ")): \(output)") }
+    }
+
+    /// Stops the server (fast: open connections are dropped).
+    static func stop() throws {
+        try pgCtl(["-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts a stopped server again (pg_ctl restart reuses the port and settings it had).
+    static func startAgain() throws {
+        try pgCtl(["-l", directory + "/server.log", "-m", "fast", "-w", "restart"])
+    }
+
     /// Runs a command to its end; its stdout and stderr together. (posix_spawn and waitpid:
     /// Foundation's Process can miss a child's exit in a process whose pools reap children.)
     static func run(_ argv: [String]) -> (status: Int32, output: String) {

@@ -3,6 +3,7 @@ import Logging
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
 import PostgresNIO
+import Synchronization
 
 struct PGSquare: Job {
     func run(_ x: Int) async throws -> Int { x * x }
@@ -73,5 +74,46 @@ func waitUntil(timeout: Duration = .seconds(30), _ what: String = #function, lin
     while try await !condition() {
         guard ContinuousClock.now < deadline else { throw TimedOut(description: "\(what):\(line): not within \(timeout)") }
         try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// `body`'s value; fails the test after `timeout` instead of waiting for ever (without waiting
+/// for `body` to notice its cancellation: a hang may be one that ignores it).
+func withHangGuard<Value: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> Value)
+    async throws -> Value {
+    let race = HangGuardRace<Value>()
+    return try await withCheckedThrowingContinuation { continuation in
+        race.start(continuation, timeout: timeout, what: what, body)
+    }
+}
+
+/// The first of a body's result and its deadline.
+final class HangGuardRace<Value: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Value, any Error>?, tasks: [Task<Void, Never>])>((nil, []))
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>, timeout: Duration, what: String,
+               _ body: @escaping @Sendable () async throws -> Value) {
+        state.withLock { $0.continuation = continuation }
+        let running = Task {
+            do { self.finish(.success(try await body())) } catch { self.finish(.failure(error)) }
+        }
+        let timer = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.finish(.failure(TimedOut(description: "\(what): not within \(timeout)")))
+        }
+        let done = state.withLock { state -> Bool in
+            state.tasks = [running, timer]
+            return state.continuation == nil
+        }
+        if done { finish(.failure(CancellationError())) }
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        let (continuation, tasks) = state.withLock { state in
+            defer { state = (nil, []) }
+            return state
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
     }
 }

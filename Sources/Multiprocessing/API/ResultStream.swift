@@ -80,7 +80,13 @@ final class StreamSource<Element: Sendable>: ResultSource {
     }
 
     func next() async throws -> Element? {
-        try await iterator.next()
+        guard let element = try await iterator.next() else {
+            // An AsyncThrowingStream ends quietly when its consumer is cancelled; a pool's call
+            // fails with CancellationError then, as a ProcessPool's does.
+            try Task.checkCancellation()
+            return nil
+        }
+        return element
     }
 
     /// Nothing to do: dropping the iterator ends the stream (its `onTermination` runs).

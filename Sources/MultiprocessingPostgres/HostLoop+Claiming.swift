@@ -1,0 +1,137 @@
+import Logging
+import Multiprocessing
+import PostgresNIO
+
+// Claiming: taking batches of pending tasks, and handing them to the local pool.
+extension HostLoop {
+    func claimLoop() async throws {
+        // After a failed claim (the database restarting, say): from 250 ms, doubled up to 5 s.
+        // A claim whose reply was lost leaves rows this host does not hold: their leases lapse.
+        var pause = Duration.milliseconds(250)
+        while !Task.isCancelled && !WorkerHost.isDraining && state.withLock({ $0.failure == nil }) {
+            let room = capacity - state.withLock { $0.inFlight }
+            if room >= min(options.claimBatch, capacity / 2) {
+                do {
+                    let claimed = try await claim(limit: min(room, options.claimBatch))
+                    pause = .milliseconds(250)
+                    if !claimed.isEmpty {
+                        await dispatch(claimed)
+                        continue
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("claiming failed; trying again", metadata: [
+                        "database": "\(database.endpoint)", "cause": "\(Outage.describe(error))", "retryIn": "\(pause)"])
+                    try? await Task.sleep(for: pause)
+                    pause = min(pause * 2, .seconds(5))
+                    continue
+                }
+            }
+            await claimBell.wait(upTo: options.pollInterval)
+        }
+        // Draining, or the local pool failed: claim nothing more; finish (or hand back) what is
+        // claimed and write it back.
+        while !Task.isCancelled && state.withLock({ $0.inFlight > 0 || !$0.outcomes.isEmpty || $0.writing }) {
+            await claimBell.wait(upTo: .milliseconds(50))
+        }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// The local pool cannot run tasks (its workers cannot start, or it ended): the host's
+    /// fault, not the tasks'. It stops claiming; what it holds is handed back at no attempt's
+    /// cost, and the host ends with ``DistributedPoolError/localPoolFailed(_:)``.
+    func localPoolFailed(_ why: String) {
+        let first = state.withLock { state -> Bool in
+            guard state.failure == nil else { return false }
+            state.failure = .localPoolFailed(StorableText.make(why, limit: 1_024))
+            return true
+        }
+        if first {
+            logger.error("the local worker pool failed: handing the tasks back and claiming no more",
+                         metadata: ["host": "\(hostID)", "why": "\(why)"])
+        }
+        claimBell.ring()
+    }
+
+    /// Claims pending tasks of jobs submitted by this build only: a host never takes (or spends
+    /// attempts on) tasks of another build, which wait for a host of theirs (a rolling deploy).
+    func claim(limit: Int) async throws -> [ClaimedTask] {
+        var claimed: [ClaimedTask] = []
+        for try await (jobID, index, input) in try await database.execute(claimSQL(limit: limit))
+            .decode((Int64, Int32, ByteBuffer).self) {
+            claimed.append(ClaimedTask(jobID: jobID, index: index, input: input))
+        }
+        if !claimed.isEmpty {
+            state.withLock { state in
+                state.inFlight += claimed.count
+                state.held.formUnion(claimed.map(\.key))
+            }
+        }
+        return claimed
+    }
+
+    func dispatch(_ claimed: [ClaimedTask]) async {
+        let groups = Dictionary(grouping: claimed, by: \.jobID)
+        let unknown = state.withLock { state in groups.keys.filter { state.jobs[$0] == nil } }
+        do {
+            if !unknown.isEmpty { try await loadJobs(unknown) }
+        } catch {
+            // The tasks are claimed: give them back through the write-back (the host's fault: no
+            // attempt spent), so that they run here or elsewhere later.
+            logger.warning("cannot read the claimed tasks' jobs; handing the tasks back", metadata: ["error": "\(String(reflecting: error))"])
+            let records = claimed.map { TaskOutcomeRecord(jobID: $0.jobID, index: $0.index, kind: .release) }
+            state.withLock { state in
+                state.inFlight -= claimed.count
+                state.outcomes.append(contentsOf: records)
+            }
+            writeBell.ring()
+            return
+        }
+        for (jobID, tasks) in groups {
+            let job = state.withLock { $0.jobs[jobID] }
+            state.withLock { state in
+                let group = state.nextGroup
+                state.nextGroup += 1
+                let work = Task { [self] in
+                    let records = await run(job, tasks)
+                    finishGroup(jobID: jobID, group: group, tasks: tasks, records: records)
+                }
+                state.running[jobID, default: [:]][group] = work
+            }
+        }
+    }
+
+    func loadJobs(_ ids: [Int64]) async throws {
+        for try await (id, build, type, name, blob, timeout, jobState) in try await database.execute(loadJobsSQL(ids))
+            .decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
+            let job = HostJob(id: id, buildIdentity: build, typeName: type, name: name,
+                              blob: Array(buffer: blob), timeoutMS: timeout, cancelled: jobState == "cancelled")
+            state.withLock { $0.jobs[id] = job }
+        }
+    }
+
+    func finishGroup(jobID: Int64, group: UInt64, tasks: [ClaimedTask], records: [TaskOutcomeRecord]) {
+        state.withLock { state in
+            state.inFlight -= tasks.count
+            state.running[jobID]?[group] = nil
+            if state.running[jobID]?.isEmpty == true { state.running[jobID] = nil }
+            // A cancelled job's outcomes are not wanted (its tasks are already marked cancelled).
+            let kept = state.cancelled.contains(jobID) ? [] : records
+            state.outcomes.append(contentsOf: kept)
+            // A task with no outcome to write is no longer held: its lease lapses.
+            state.held.subtract(Set(tasks.map(\.key)).subtracting(kept.map(\.key)))
+        }
+        writeBell.ring()
+        claimBell.ring()
+    }
+
+    func cancelJob(_ jobID: Int64) {
+        let works = state.withLock { state -> [Task<Void, Never>] in
+            state.cancelled.insert(jobID)
+            state.jobs[jobID]?.cancelled = true
+            return state.running[jobID].map { Array($0.values) } ?? []
+        }
+        if !works.isEmpty { logger.info("job cancelled: stopping its tasks here", metadata: ["job": "\(jobID)", "groups": "\(works.count)"]) }
+        for work in works { work.cancel() }
+    }
+}

@@ -1,0 +1,38 @@
+import Logging
+import PostgresNIO
+
+// Maintenance: the heartbeat that renews held leases, the reaper of expired ones, retention.
+extension HostLoop {
+    func maintenanceLoop() async {
+        var lastCleanup = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.lease / 3)
+            if Task.isCancelled { return }
+            do {
+                let held = state.withLock { Array($0.held) }
+                if !held.isEmpty {
+                    try await database.execute(renewLeasesSQL(held))
+                }
+                try await database.execute("UPDATE mp_hosts SET seen_at = now() WHERE id = \(hostID)")
+                try await reapExpiredLeases()
+                if ContinuousClock.now - lastCleanup > .seconds(60) {
+                    lastCleanup = .now
+                    let removed = try await Retention.removeFinishedJobs(database, queue: queue, olderThan: options.retention)
+                    if removed > 0 { logger.info("removed finished jobs past retention", metadata: ["jobs": "\(removed)"]) }
+                }
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Tasks whose host stopped answering go back to pending, or to the dead letters after
+    /// their last attempt.
+    func reapExpiredLeases() async throws {
+        for try await (count, dead, _, _) in try await database.execute(reapExpiredLeasesSQL())
+            .decode((Int, Int, Int, Int).self) where count > 0 {
+            logger.warning("leases expired: tasks of a host that stopped answering go back to the queue",
+                           metadata: ["tasks": "\(count)", "deadLettered": "\(dead)"])
+        }
+    }
+}
