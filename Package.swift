@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         // The constructor that turns an executable into a worker host of a PostgreSQL queue before main.
-        .target(name: "CMultiprocessingPostgres"),
+        .target(name: "CMultiprocessingPostgres", dependencies: ["CMultiprocessing"]),
         .target(
             name: "MultiprocessingPostgres",
             dependencies: [

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "CMultiprocessingPostgres.h"
+#include "CMultiprocessing.h"
 
 // Defined in Swift (@_cdecl); weak so that a program linking only this target still links.
 extern void swift_multiprocessing_postgres_host_main(void) __attribute__((weak));
@@ -47,7 +48,7 @@ __attribute__((constructor)) static void cmp_enter_postgres_host_mode(int argc, 
     (void)envp;
     if (getenv(CMP_POSTGRES_HOST_ENV) == NULL) return;
     // A host's own local workers are entered by the core's constructor instead.
-    if (getenv("SWIFT_MULTIPROCESSING_WORKER") != NULL) return;
+    if (getenv(CMP_WORKER_ENV) != NULL) return;
     if (!swift_multiprocessing_postgres_host_main) _exit(127);
     const char *url = getenv(CMP_POSTGRES_URL_ENV);
     if (url != NULL) cmp_restart_without_url_in_environment(url, argv);

@@ -79,14 +79,10 @@ final class StreamSource<Element: Sendable>: ResultSource {
         self.iterator = iterator
     }
 
+    /// An AsyncThrowingStream ends quietly when its consumer is cancelled; the iterator turns
+    /// that into CancellationError, as for a ProcessPool's stream.
     func next() async throws -> Element? {
-        guard let element = try await iterator.next() else {
-            // An AsyncThrowingStream ends quietly when its consumer is cancelled; a pool's call
-            // fails with CancellationError then, as a ProcessPool's does.
-            try Task.checkCancellation()
-            return nil
-        }
-        return element
+        try await iterator.next()
     }
 
     /// Nothing to do: dropping the iterator ends the stream (its `onTermination` runs).
