@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Command-line parsing for the example and benchmark tools only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Property-based tests of the supervisor's rules (the tests only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // System calls Swift cannot make cleanly, and the constructor that enters worker mode before main.
@@ -105,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiprocessingTests",
-            dependencies: ["Multiprocessing"]
+            dependencies: ["Multiprocessing", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         // Runs against a real PostgreSQL server that the tests start themselves (initdb + pg_ctl).
         .testTarget(
