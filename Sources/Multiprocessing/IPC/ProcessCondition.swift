@@ -171,8 +171,11 @@ public final class ProcessCondition: Codable, Sendable {
             if exchanged { return true }
             current = seen
         }
-        // The notifier has counted this waiter out and adds its token in a moment.
-        _ = Spin.until(budget: 1_000_000_000) { takeToken() }
+        // The notifier has counted this waiter out and adds its token in a moment (a few
+        // instructions later, unless it is descheduled or died in between). Past 20 ms this
+        // waiter goes as if notified, and the token, when it comes, wakes another waiter
+        // spuriously, which a condition's waiters must allow for anyway.
+        _ = Spin.until(budget: 20_000_000) { takeToken() }
         return false
     }
 
