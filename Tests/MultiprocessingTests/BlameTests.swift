@@ -97,6 +97,34 @@ struct BlameTests {
         }
     }
 
+    @Test("under load: 2,000 items, vandals of every kind among them, a clean map beside them; only the vandals fail")
+    func underLoad() async throws {
+        let directory = try temporaryDirectory("vandal-load")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await withProcessPool(workers: 2) { pool in
+            let clean = Task { try await pool.map(Square(), Array(0..<5_000)) }
+            var failedWrongly: [Int] = []
+            var survived: [Int] = []
+            for (round, vandalism) in [Vandalism.closeSockets, .replaceSockets, .writeGarbage, .exitZero].enumerated() {
+                let bad = Set((0..<5).map { 37 + 101 * $0 + round * 13 })
+                let job = Vandal(vandalism: vandalism, bad: bad, runLog: directory + "/r\(round)", micros: 0)
+                try FileManager.default.createDirectory(atPath: directory + "/r\(round)", withIntermediateDirectories: true)
+                let results = try await pool.mapResults(job, Array(0..<500), chunkSize: 20)
+                for (index, result) in results.enumerated() {
+                    switch (bad.contains(index), result) {
+                    case (true, .success): survived.append(index)
+                    case (false, .failure): failedWrongly.append(index)
+                    case (false, .success(let value)): #expect(value == index * 2)
+                    case (true, .failure): break
+                    }
+                }
+            }
+            #expect(failedWrongly.isEmpty, "innocent items failed: \(failedWrongly)")
+            #expect(survived.isEmpty, "vandals that were not charged: \(survived)")
+            #expect(try await clean.value == (0..<5_000).map { $0 * $0 }, "the clean map beside them is untouched")
+        }
+    }
+
     @Test("closing or writing descriptor 3 (where the channel was born) harms nobody",
           arguments: [Vandalism.closeDescriptor3, .writeDescriptor3])
     func descriptorThreeIsTheJobs(_ vandalism: Vandalism) async throws {
