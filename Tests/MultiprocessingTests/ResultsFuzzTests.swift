@@ -209,6 +209,15 @@ struct ResultsFuzzTests {
         var script: [Sent] = []
         for task in tasks {
             for message in task.honestMessages(rng: &rng) {
+                if lying && rng.chance(8) {
+                    // An empty piece where the next one starts, as well as that one.
+                    var empty = message
+                    empty.count = 0
+                    empty.final = false
+                    empty.failures = []
+                    empty.outputs = Payload(Self.encode([]))
+                    script.append(Sent(body: body(empty), honest: false))
+                }
                 script.append(lying && rng.chance(35) ? mutate(message, rng: &rng) : Sent(body: body(message), honest: true))
             }
         }
