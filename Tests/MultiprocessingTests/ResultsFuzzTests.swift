@@ -146,10 +146,14 @@ struct ResultsFuzzTests {
         case 6: message.taskID &+= UInt64(1 + rng.below(3))
         case 7:
             // A failure twice, or two out of order.
-            guard !message.failures.isEmpty else { message.failures.append(message.failures.first ?? ItemFailureRecord(
-                offset: message.start, kind: .threw, typeName: "E", message: "dup")); break }
-            if message.failures.count >= 2 && rng.chance(50) { message.failures.swapAt(0, 1) }
-            else { message.failures.append(message.failures[message.failures.count - 1]) }
+            let record = message.failures.last
+                ?? ItemFailureRecord(offset: message.start, kind: .threw, typeName: "E", message: "twice")
+            if message.failures.count >= 2 && rng.chance(50) {
+                message.failures.swapAt(0, 1)
+            } else {
+                if message.failures.isEmpty { message.failures.append(record) }
+                message.failures.append(record)
+            }
         case 8:
             // A failure outside the message's items.
             let offset = rng.chance(50) ? message.start &+ message.count : message.start &- 1
@@ -226,7 +230,7 @@ struct ResultsFuzzTests {
                 guard !script.isEmpty else { break }
                 let at = rng.below(script.count)
                 switch rng.below(3) {
-                case 0: script.insert(script[at], at: rng.below(script.count + 1))  // sent twice, later
+                case 0: script.insert(script[at], at: rng.below(script.count + 1))  // sent twice
                 case 1: script.remove(at: at)  // lost
                 default: if at + 1 < script.count { script.swapAt(at, at + 1) }  // out of order
                 }
