@@ -33,10 +33,6 @@ extension PoolCore: WorkerConnectionDelegate {
         }
     }
 
-    struct ProtocolError: Error {
-        var reason: String
-    }
-
     private func handleHello(_ hello: HelloMessage, slot: WorkerSlot) throws {
         // A worker being stopped (the pool terminated while it started) may still say hello.
         if slot.phase == .exiting { return }
@@ -72,6 +68,8 @@ extension PoolCore: WorkerConnectionDelegate {
             guard message.taskID == initTaskID, message.final else {
                 throw ProtocolError(reason: "results for task \(message.taskID) during initialization")
             }
+            // The initializer is a target: one item, whose output is one value.
+            _ = try ResultsValidation.check(message, resolvedUpTo: 0, range: 0..<1, outputsAreArray: false)
             if let failure = message.failures.first {
                 let why = "the initializer failed: \(failure.typeName): \(failure.message)"
                 Self.logger.error("worker \(slot.pid): \(why)")
@@ -85,18 +83,14 @@ extension PoolCore: WorkerConnectionDelegate {
             throw ProtocolError(reason: "results for unknown task \(message.taskID)")
         }
         var task = slot.inFlight[position]
-        let start = Int(message.start), end = start + Int(message.count)
-        guard start == task.resolvedUpTo, end <= task.spec.range.upperBound else {
-            throw ProtocolError(reason: "results for items \(start)..<\(end) of task \(task.taskID), expected from \(task.resolvedUpTo)")
-        }
-        if message.final && end != task.spec.range.upperBound {
-            throw ProtocolError(reason: "final results end at \(end), the task at \(task.spec.range.upperBound)")
-        }
-        task.resolvedUpTo = end
         let call = calls[task.spec.callID]
+        let resolved = try ResultsValidation.check(message, resolvedUpTo: task.resolvedUpTo, range: task.spec.range,
+                                                   outputsAreArray: call.map { $0.kind == .chunks } ?? false)
+        task.resolvedUpTo = resolved.upperBound
         if let call, !call.ended {
-            call.recordTiming(items: Int(message.count), nanos: message.elapsedNanos)
-            call.sink.deliver(piece(for: message, task: task, call: call, slot: slot))
+            call.recordTiming(items: resolved.count, nanos: message.elapsedNanos)
+            call.sink.deliver(ResultPiece(message, spec: task.spec, jobType: call.jobType,
+                                          reportsIndex: call.options.reportsIndex, workerPID: slot.pid))
         }
         if message.final {
             slot.inFlight.remove(at: position)
@@ -112,24 +106,6 @@ extension PoolCore: WorkerConnectionDelegate {
             slot.inFlight[position] = task
         }
         dispatch()
-    }
-
-    private func piece(for message: ResultsMessage, task: InFlightTask, call: CallState, slot: WorkerSlot) -> ResultPiece {
-        let base = task.spec.chunk.firstIndex
-        let failures = message.failures.map { record -> (index: Int, failure: JobFailure) in
-            let index = base + Int(record.offset)
-            let reason: JobFailure.Reason
-            switch record.kind {
-            case .threw: reason = .threw(errorType: record.typeName, message: record.message)
-            case .inputNotDecodable, .outputNotEncodable: reason = .codingFailed(record.message)
-            case .unknownJobType, .jobNotDecodable, .jobNotDefined: reason = .jobUnavailable(record.message)
-            }
-            return (index, JobFailure(reason: reason, jobType: call.jobType,
-                                      index: call.options.reportsIndex ? index : nil, workerPID: slot.pid,
-                                      earlierAttempts: task.spec.attempts))
-        }
-        return ResultPiece(firstIndex: base + Int(message.start), count: Int(message.count),
-                           failures: failures, outputs: message.outputs)
     }
 
     private func handleDropped(_ taskIDs: [UInt64], slot: WorkerSlot) {

@@ -80,10 +80,12 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
                 worker.send(.runTarget, RunTargetMessage(taskID: Self.taskID, jobID: Self.jobID, exitAfter: true).encode())
             case .results:
                 let message = try ResultsMessage(decoding: frame.body)
-                guard message.taskID == Self.taskID, message.final, message.count == 1 else {
+                guard message.taskID == Self.taskID, message.final else {
                     worker.protocolViolation("unexpected results for task \(message.taskID)")
                     return
                 }
+                // A target is one item, whose output is one value.
+                _ = try ResultsValidation.check(message, resolvedUpTo: 0, range: 0..<1, outputsAreArray: false)
                 let outcome: Result<Payload, JobFailure>
                 if let failure = message.failures.first {
                     let reason: JobFailure.Reason = failure.kind == .threw
@@ -100,6 +102,8 @@ final class ProcessCore: WorkerConnectionDelegate, @unchecked Sendable {
             default:
                 worker.protocolViolation("a worker sent a frame of kind \(frame.kind)")
             }
+        } catch let error as ProtocolError {
+            worker.protocolViolation(error.reason)
         } catch {
             worker.protocolViolation("malformed \(frame.kind) frame: \(error)")
         }
