@@ -21,7 +21,8 @@ def main():
             start = time.perf_counter_ns()
             result = pool.apply(common.square, (i,))
             durations.append((time.perf_counter_ns() - start) / 1e3)
-            assert result == i * i
+            if result != i * i:
+                raise AssertionError(f"square of {i} is {result!r}")
         parent_cpu = time.process_time() - cpu_before
         switches = common.context_switches(processes) - switches_before
     common.emit(apply_us=common.median(durations), apply_p10_us=common.percentile(durations, 0.1),

@@ -10,6 +10,10 @@ def main():
     workers = common.cpus()
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pids = common.warm_up(pool, workers)
+        # The pool's own processes and those that answered must agree (our side checks
+        # workerPIDs() likewise).
+        if sorted(process.pid for process in pool._pool) != pids:
+            raise AssertionError(f"the pool's workers are not the {pids} that answered")
         time.sleep(0.3)
         uss = pss = rss = 0.0
         for pid in pids:
