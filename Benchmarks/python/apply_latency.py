@@ -1,5 +1,4 @@
 """apply-latency: 2,000 sequential pool.apply(square, (i,)), each timed; median us per call."""
-import multiprocessing
 import os
 import time
 
@@ -10,7 +9,7 @@ def main():
     args = common.parse_args()
     calls = 200 if args.quick else 2_000
     workers = common.cpus()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         processes = [os.getpid()] + common.warm_up(pool, workers)
         for i in range(50):
             pool.apply(common.square, (i,))

@@ -1,5 +1,4 @@
 """bulk-echo: 400 payloads of 1 MiB through imap(chunksize=1) and back; GiB/s both ways."""
-import multiprocessing
 import time
 import zlib
 
@@ -41,7 +40,7 @@ def main():
     for index in range(min(count, 256)):
         sent = zlib.adler32(bytes((byte(index),)) * SIZE)
         expected[byte(index)] = (zlib.adler32(reply(sent, SIZE)), reply_word(sent).to_bytes(8, "little"))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         common.warm_up(pool, workers)
         cpu_before = time.process_time()
         start = time.perf_counter()

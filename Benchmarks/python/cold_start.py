@@ -20,10 +20,8 @@ def first_result_ms(method):
 
 
 def main():
-    common.parse_args()
-    fork_ms = first_result_ms("fork")
-    spawn_ms = first_result_ms("spawn")
-    common.emit(fork_ms=fork_ms, spawn_ms=spawn_ms)
+    args = common.parse_args(start_methods="fork,spawn")
+    common.emit(**{f"{method}_ms": first_result_ms(method) for method in args.start_methods})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """cpu-scaling: the primes in 16 ranges of 200,000 numbers on Pool(1) and Pool(n); wall times."""
 import collections
-import multiprocessing
 import os
 import time
 
@@ -34,8 +33,8 @@ def count_primes(bounds):
     return count
 
 
-def on_pool(workers, ranges):
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+def on_pool(context, workers, ranges):
+    with context.Pool(workers) as pool:
         common.warm_up(pool, workers)
         cpu_before = time.process_time()
         start = time.perf_counter()
@@ -51,8 +50,8 @@ def main():
     count, width = (8, 20_000) if args.quick else (16, 200_000)
     ranges = [(i * width, (i + 1) * width) for i in range(count)]
     workers = common.cpus()
-    all_seconds, all_counts, busiest, all_parent_cpu = on_pool(workers, ranges)
-    one_seconds, one_counts, _, one_parent_cpu = on_pool(1, ranges)
+    all_seconds, all_counts, busiest, all_parent_cpu = on_pool(common.context(args), workers, ranges)
+    one_seconds, one_counts, _, one_parent_cpu = on_pool(common.context(args), 1, ranges)
     # Range by range, the two pools agree, and the total is the sieve's (our side's
     # CPUScaling.expectedPrimes): a range skipped or miscounted fails.
     expected = 14_683 if args.quick else 230_209

@@ -1,5 +1,4 @@
 """map-tiny: Pool.map(square, 1,000,000 ints), default chunking, all CPUs; items/s."""
-import multiprocessing
 import time
 
 import mpbench_common as common
@@ -10,8 +9,7 @@ def main():
     count = 100_000 if args.quick else 1_000_000
     inputs = list(range(count))
     workers = common.cpus()
-    # fork: Python 3.11's default on Linux.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         common.warm_up(pool, workers)
         cpu_before = time.process_time()
         start = time.perf_counter()

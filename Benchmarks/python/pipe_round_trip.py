@@ -1,5 +1,4 @@
 """pipe-round-trip: the parent sends an int through Pipe() to a worker that answers 3i+1; median us."""
-import multiprocessing
 import time
 
 import mpbench_common as common
@@ -33,7 +32,7 @@ def echo(connection):
 def main():
     args = common.parse_args()
     timed = rounds(args.quick)
-    context = multiprocessing.get_context("fork")
+    context = common.context(args)
     mine, theirs = context.Pipe()
     process = context.Process(target=echo, args=(theirs,))
     process.start()

@@ -74,7 +74,7 @@ def throughput(context, count, kind):
 
 def main():
     args = common.parse_args()
-    context = multiprocessing.get_context("fork")
+    context = common.context(args)
     count = messages(args.quick)
     common.emit(int_per_s=throughput(context, count, "int"), struct_per_s=throughput(context, count, "tuple"),
                 int_messages=count, struct_messages=count)

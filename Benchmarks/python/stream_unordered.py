@@ -1,5 +1,4 @@
 """stream-unordered: imap_unordered(square, range(20000), chunksize=1), all CPUs; items/s."""
-import multiprocessing
 import time
 
 import mpbench_common as common
@@ -9,7 +8,7 @@ def main():
     args = common.parse_args()
     count = 2_000 if args.quick else 20_000
     workers = common.cpus()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         common.warm_up(pool, workers)
         cpu_before = time.process_time()
         start = time.perf_counter()

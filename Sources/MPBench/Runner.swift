@@ -43,6 +43,9 @@ struct Runner {
                 if let script = scenario.peerScript {
                     var peerCommand = [python, peerDirectory + "/" + script]
                     if quick { peerCommand.append("--quick") }
+                    if !scenario.peerStartMethods.isEmpty {
+                        peerCommand += ["--start-method", scenario.peerStartMethods.joined(separator: ",")]
+                    }
                     measure(peerCommand, side: &outcome.peer, label: "\(label) Python", scenario: scenario, keys: { $0.peer })
                 }
             }

@@ -26,7 +26,8 @@ enum ApplyLatency: Scenario {
             },
             RowSpec(name: "socketpair-floor", unit: "us/round trip", higherIsBetter: false, ours: "floor_us", peer: nil,
                     note: "the kernel's floor (a blocking socketpair ping-pong in C, 16 bytes), measured by our side's "
-                        + "apply-latency runs; ours column only. Its goal is on apply-latency: floor/apply >= 2.") { context in
+                        + "apply-latency runs; ours column only. Its goal is on apply-latency: floor/apply >= 2.",
+                    oursStartMethod: "fork of a C child that runs only read and write") { context in
                 let floor = context.ours["floor_us"]
                 let apply = context.ours["apply_us"]
                 return GoalEvaluation(text: "apply <= 1/2 of this floor", quantity: "floor / apply",
