@@ -6,10 +6,13 @@ import time
 import mpbench_common as common
 
 
+WORKERS = 2
+
+
 def first_result_ms(method):
     context = multiprocessing.get_context(method)
     start = time.perf_counter()
-    pool = context.Pool(2)
+    pool = context.Pool(WORKERS)
     result = pool.apply(common.square, (7,))
     milliseconds = (time.perf_counter() - start) * 1e3
     if result != 49:
@@ -21,7 +24,7 @@ def first_result_ms(method):
 
 def main():
     args = common.parse_args(start_methods="fork,spawn")
-    common.emit(**{f"{method}_ms": first_result_ms(method) for method in args.start_methods})
+    common.emit(workers=WORKERS, **{f"{method}_ms": first_result_ms(method) for method in args.start_methods})
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ protocol Scenario {
     static var peerStartMethodText: String? { get }
     /// How our side starts its processes, in words, for the report.
     static var oursStartMethodText: String { get }
+    /// The measurements that say how much work a run did (items, round trips, workers): every
+    /// run of either side must report each of them, and a peer's run must report the same
+    /// values as our side's, or the run fails: both sides do the same work.
+    static var countKeys: [String] { get }
 }
 
 extension Scenario {
@@ -37,6 +41,7 @@ extension Scenario {
     static var needsPostgres: Bool { false }
     static var measuringExecutable: String? { nil }
     static var peerStartMethods: [String] { ["fork"] }
+    static var countKeys: [String] { [] }
     static var peerStartMethodText: String? { peerScript == nil ? nil : peerStartMethods.joined(separator: ", ") }
     static var oursStartMethodText: String {
         "exec (posix_spawn of \(measuringExecutable ?? "mp-bench"), a fresh process image as with spawn)"

@@ -49,6 +49,8 @@ enum BulkEcho: Scenario {
         + "the parent checks every byte of it; GiB/s moved both ways (800 MiB). Python: imap over bytes objects, "
         + "zlib.adler32 to read."
 
+    static var countKeys: [String] { ["payloads", "payload_bytes", "workers"] }
+
     static var rows: [RowSpec] {
         [RowSpec(name: name, unit: "GiB/s", higherIsBetter: true, ours: "gib_per_s", peer: "gib_per_s",
                  note: "through the channel; the goal's shared-memory part is the row bulk-echo-shm.") {

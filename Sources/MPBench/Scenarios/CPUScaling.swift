@@ -49,6 +49,8 @@ enum CPUScaling: Scenario {
         + "wall time of the map). Python: the same algorithm, Pool(1) and Pool(n)."
     static let timeLimitSeconds = 900.0
 
+    static var countKeys: [String] { ["ranges", "primes", "workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "speedup x", higherIsBetter: true, ours: "speedup", peer: "speedup",

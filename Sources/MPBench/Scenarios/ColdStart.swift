@@ -8,6 +8,8 @@ enum ColdStart: Scenario {
 
     static var peerStartMethods: [String] { ["fork", "spawn"] }
 
+    static var countKeys: [String] { ["workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "ms", higherIsBetter: false, ours: "ms", peer: "fork_ms",
@@ -31,6 +33,6 @@ enum ColdStart: Scenario {
         try pool.close()
         let shutdown = Stopwatch()
         try await pool.join()
-        return ["ms": milliseconds, "shutdown_ms": shutdown.seconds * 1e3]
+        return ["ms": milliseconds, "shutdown_ms": shutdown.seconds * 1e3, "workers": Double(pool.workerCount)]
     }
 }

@@ -6,6 +6,8 @@ enum MapTiny: Scenario {
     static let summary = "pool.map(Square(), 1,000,000 Ints), default chunking, all CPUs; items/s. "
         + "Python: Pool.map(square, list) with the same pool size."
 
+    static var countKeys: [String] { ["items", "workers"] }
+
     static var rows: [RowSpec] {
         [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
             .ratio(atLeast: 20, $0, text: ">= 20x Python")

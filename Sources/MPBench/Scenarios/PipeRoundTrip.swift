@@ -7,6 +7,8 @@ enum PipeRoundTrip: Scenario {
         + "2,000 warm-up round trips, then 50,000 timed, every answer checked; the median us. Python: Pipe(), "
         + "conn.send(i); conn.recv(), the same numbers."
 
+    static var countKeys: [String] { ["rounds", "warm_up_rounds"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "us/round trip", higherIsBetter: false, ours: "round_trip_us",

@@ -15,6 +15,7 @@ enum PostgresTiny: Scenario {
     /// Celery's prefork pool forks its worker processes itself; the script takes no start method.
     static var peerStartMethods: [String] { [] }
     static var peerStartMethodText: String? { "Celery prefork (the worker forks its processes)" }
+    static var countKeys: [String] { ["tasks"] }
 
     static var rows: [RowSpec] {
         [

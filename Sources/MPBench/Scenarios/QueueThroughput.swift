@@ -8,6 +8,8 @@ enum QueueThroughput: Scenario {
         + "or missing); both wait on a ProcessEvent, the clock runs from set() to the consumer's last get. Python: "
         + "multiprocessing.Queue(maxsize=10000), the same numbers of ints and (i, float(i), 'x') tuples, checked alike."
 
+    static var countKeys: [String] { ["int_messages", "struct_messages"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "msgs/s", higherIsBetter: true, ours: "int_per_s", peer: "int_per_s") {

@@ -6,6 +6,8 @@ enum StreamUnordered: Scenario {
     static let summary = "for try await in pool.imapUnordered(Square(), 0..<20,000, chunkSize: 1), all CPUs; items/s. "
         + "Python: imap_unordered(square, range(20000), chunksize=1)."
 
+    static var countKeys: [String] { ["items", "workers"] }
+
     static var rows: [RowSpec] {
         [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
             .ratio(atLeast: 25, $0, text: ">= 25x Python")

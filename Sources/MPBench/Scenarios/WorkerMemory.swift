@@ -12,6 +12,8 @@ enum WorkerMemory: Scenario {
 
     static var peerStartMethods: [String] { ["spawn"] }
 
+    static var countKeys: [String] { ["workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: "worker-memory-uss", unit: "MiB/worker", higherIsBetter: false, ours: "uss_mib",
