@@ -73,12 +73,12 @@ struct Runner {
 
     private func measure(_ command: [String], side: inout Side, label: String, scenario: any Scenario.Type,
                          keys: (RowSpec) -> String?, against ours: Metrics?) {
-        var failure: String
+        let failure: String
         do {
             let outcome = try ChildProcess.run(command, timeLimit: timeLimit ?? (quick ? 300 : scenario.timeLimitSeconds))
-            if outcome.succeeded, let line = ChildProcess.lastJSONLine(outcome.output),
-               let metrics = Metrics(jsonLine: line),
-               Runner.countMismatch(metrics, scenario: scenario, ours: ours) == nil {
+            let metrics = outcome.succeeded ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)) : nil
+            let mismatch = metrics.flatMap { Runner.countMismatch($0, scenario: scenario, ours: ours) }
+            if let metrics, mismatch == nil {
                 side.runs.append(metrics)
                 let shown = scenario.rows.compactMap { row -> String? in
                     guard let key = keys(row), let value = metrics[key] else { return nil }
@@ -87,11 +87,7 @@ struct Runner {
                 printError("  \(label): " + shown.joined(separator: ", "))
                 return
             }
-            failure = outcome.succeeded ? "printed no JSON line" : outcome.failure
-            if outcome.succeeded, let line = ChildProcess.lastJSONLine(outcome.output), let metrics = Metrics(jsonLine: line),
-               let mismatch = Runner.countMismatch(metrics, scenario: scenario, ours: ours) {
-                failure = mismatch
-            }
+            failure = !outcome.succeeded ? outcome.failure : mismatch ?? "printed no JSON line"
         } catch {
             failure = "\(error)"
         }
