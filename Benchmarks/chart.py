@@ -82,7 +82,8 @@ def chart(results):
              + (" (--quick)" if results.get("quick") else ""))
     runs = results["runs_per_side"]
     subtitles = [f"{machine['nproc']} CPUs ({machine['cpu_model']}), {machine['kernel']}, {machine['swift_version']}",
-                 f"library {machine.get('library_revision') or 'unknown'}; {runs} run{'s' if runs != 1 else ''} "
+                 f"{machine.get('build_configuration', '?')} build, library {(machine.get('library_revision') or 'unknown')[:10]}"
+                 f"{' (tree dirty)' if machine.get('dirty') else ''}; {runs} run{'s' if runs != 1 else ''} "
                  f"per side, alternating; medians; load before {machine.get('load_before', '?')}"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',

@@ -1,19 +1,22 @@
 """apply-latency: 2,000 sequential pool.apply(square, (i,)), each timed; median us per call."""
-import multiprocessing
 import os
 import time
 
 import mpbench_common as common
 
 
+WARM_UP_CALLS = 50
+
+
 def main():
     args = common.parse_args()
     calls = 200 if args.quick else 2_000
     workers = common.cpus()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         processes = [os.getpid()] + common.warm_up(pool, workers)
-        for i in range(50):
-            pool.apply(common.square, (i,))
+        for i in range(WARM_UP_CALLS):
+            if pool.apply(common.square, (i,)) != i * i:
+                raise AssertionError(f"square of {i} came back wrong")
         durations = []
         switches_before = common.context_switches(processes)
         cpu_before = time.process_time()
@@ -21,11 +24,12 @@ def main():
             start = time.perf_counter_ns()
             result = pool.apply(common.square, (i,))
             durations.append((time.perf_counter_ns() - start) / 1e3)
-            assert result == i * i
+            if result != i * i:
+                raise AssertionError(f"square of {i} is {result!r}")
         parent_cpu = time.process_time() - cpu_before
         switches = common.context_switches(processes) - switches_before
     common.emit(apply_us=common.median(durations), apply_p10_us=common.percentile(durations, 0.1),
-                apply_p90_us=common.percentile(durations, 0.9), calls=calls, workers=workers,
+                apply_p90_us=common.percentile(durations, 0.9), calls=calls, warm_up_calls=WARM_UP_CALLS, workers=workers,
                 switches_per_call=switches / calls, parent_cpu_us_per_call=parent_cpu * 1e6 / calls)
 
 

@@ -47,7 +47,8 @@ def main():
         start = time.perf_counter()
         results = group(celery_tasks.square.s(i) for i in range(tasks))().get(timeout=600)
         seconds = time.perf_counter() - start
-        assert results == [i * i for i in range(tasks)]
+        if results != [i * i for i in range(tasks)]:
+            raise AssertionError("the squares came back wrong")
         common.emit(tasks_per_s=tasks / seconds, seconds=seconds, tasks=tasks)
     finally:
         if worker is not None:

@@ -6,23 +6,25 @@ import time
 import mpbench_common as common
 
 
+WORKERS = 2
+
+
 def first_result_ms(method):
     context = multiprocessing.get_context(method)
     start = time.perf_counter()
-    pool = context.Pool(2)
+    pool = context.Pool(WORKERS)
     result = pool.apply(common.square, (7,))
     milliseconds = (time.perf_counter() - start) * 1e3
-    assert result == 49
+    if result != 49:
+        raise AssertionError(f"square of 7 is {result!r}")
     pool.close()
     pool.join()
     return milliseconds
 
 
 def main():
-    common.parse_args()
-    fork_ms = first_result_ms("fork")
-    spawn_ms = first_result_ms("spawn")
-    common.emit(fork_ms=fork_ms, spawn_ms=spawn_ms)
+    args = common.parse_args(start_methods="fork,spawn")
+    common.emit(workers=WORKERS, **{f"{method}_ms": first_result_ms(method) for method in args.start_methods})
 
 
 if __name__ == "__main__":

@@ -7,14 +7,28 @@ measurements (the same names as our side's), which is all the Swift runner reads
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import time
 
 
-def parse_args():
+def parse_args(start_methods="fork"):
+    """--quick, and --start-method: the runner passes the start methods the scenario states
+    (Scenario.peerStartMethods), so that what the report says is what ran."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the small sizes of mp-bench --quick")
-    return parser.parse_args()
+    parser.add_argument("--start-method", default=start_methods,
+                        help="multiprocessing start method(s), comma-separated (default: %(default)s)")
+    args = parser.parse_args()
+    args.start_methods = args.start_method.split(",")
+    return args
+
+
+def context(args):
+    """The multiprocessing context of the one start method this script was given."""
+    if len(args.start_methods) != 1:
+        raise SystemExit(f"this scenario takes one start method, not {args.start_method}")
+    return multiprocessing.get_context(args.start_methods[0])
 
 
 def cpus():

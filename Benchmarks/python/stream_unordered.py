@@ -1,5 +1,4 @@
 """stream-unordered: imap_unordered(square, range(20000), chunksize=1), all CPUs; items/s."""
-import multiprocessing
 import time
 
 import mpbench_common as common
@@ -9,18 +8,18 @@ def main():
     args = common.parse_args()
     count = 2_000 if args.quick else 20_000
     workers = common.cpus()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         common.warm_up(pool, workers)
         cpu_before = time.process_time()
         start = time.perf_counter()
-        received = 0
-        total = 0
+        squares = []
         for square in pool.imap_unordered(common.square, range(count), chunksize=1):
-            received += 1
-            total += square
+            squares.append(square)
         seconds = time.perf_counter() - start
         parent_cpu = time.process_time() - cpu_before
-    assert received == count and total == sum(i * i for i in range(count))
+    # Every input's square exactly once, in any order, as our side checks.
+    if sorted(squares) != [i * i for i in range(count)]:
+        raise AssertionError("the squares came back wrong")
     common.emit(items_per_s=count / seconds, seconds=seconds, items=count, workers=workers,
                 parent_cpu_s=parent_cpu)
 

@@ -1,15 +1,18 @@
 """worker-memory: USS and PSS of each idle worker of a spawn Pool after a tiny task; MiB."""
-import multiprocessing
 import time
 
 import mpbench_common as common
 
 
 def main():
-    common.parse_args()
+    args = common.parse_args(start_methods="spawn")
     workers = common.cpus()
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    with common.context(args).Pool(workers) as pool:
         pids = common.warm_up(pool, workers)
+        # The pool's own processes and those that answered must agree (our side checks
+        # workerPIDs() likewise).
+        if sorted(process.pid for process in pool._pool) != pids:
+            raise AssertionError(f"the pool's workers are not the {pids} that answered")
         time.sleep(0.3)
         uss = pss = rss = 0.0
         for pid in pids:

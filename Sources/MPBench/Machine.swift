@@ -13,7 +13,8 @@ struct Machine {
     var date: String
     var swiftVersion: String
     var pythonVersion: String
-    var libraryRevision: String?
+    /// Which code was measured, and how it was built.
+    var revision: Revision
     var loadBefore: String
     var loadAfter: String = ""
 
@@ -28,7 +29,7 @@ struct Machine {
             swiftVersion: firstLine(of: ["swift", "--version"]) ?? compilerVersion(),
             pythonVersion: firstLine(of: [python, "-c", "import platform; print(platform.python_version())"])
                 .map { "Python " + $0 } ?? "unknown",
-            libraryRevision: repositoryRoot.flatMap(libraryRevision),
+            revision: Revision.describe(root: repositoryRoot),
             loadBefore: loadAverage()
         )
     }
@@ -43,10 +44,9 @@ struct Machine {
             ("date", .string(date)),
             ("swift_version", .string(swiftVersion)),
             ("python_version", .string(pythonVersion)),
-            ("library_revision", .string(libraryRevision)),
             ("load_before", .string(loadBefore)),
             ("load_after", .string(loadAfter)),
-        ])
+        ] + revision.jsonFields)
     }
 
     static func cpuModel() -> String {
@@ -98,15 +98,6 @@ struct Machine {
         #else
         return "Swift 6 (the compiler of this build)"
         #endif
-    }
-
-    /// The library's commit, and whether its sources differ from it.
-    static func libraryRevision(root: String) -> String? {
-        guard let commit = firstLine(of: ["git", "-C", root, "rev-parse", "--short", "HEAD"]) else { return nil }
-        let changes = try? ChildProcess.run(["git", "-C", root, "status", "--porcelain", "--", "Sources/Multiprocessing"],
-                                            timeLimit: 20, quiet: true)
-        let dirty = changes.map { !$0.output.isEmpty } ?? false
-        return dirty ? "\(commit) with uncommitted changes in Sources/Multiprocessing" : commit
     }
 
     static func firstLine(of command: [String]) -> String? {

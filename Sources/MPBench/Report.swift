@@ -33,8 +33,14 @@ struct RowResult {
     var ratio: Double?
     var goal: GoalEvaluation
 
+    /// How each side started its processes.
+    var oursStartMethod: String
+    var peerStartMethod: String?
+
     init(scenario: String, spec: RowSpec, outcome: Runner.Outcome) {
         self.scenario = scenario
+        oursStartMethod = spec.oursStartMethod ?? outcome.scenario.oursStartMethodText
+        peerStartMethod = spec.peer == nil ? nil : spec.peerStartMethod ?? outcome.scenario.peerStartMethodText
         self.spec = spec
         ours = Stats(outcome.ours.runs.compactMap { $0[spec.ours] })
         peer = spec.peer.flatMap { key in Stats(outcome.peer.runs.compactMap { $0[key] }) }
@@ -78,6 +84,8 @@ struct RowResult {
             ("goal_value", .number(goal.value)),
             ("goal_target", .number(goal.target)),
             ("note", .string(spec.note)),
+            ("ours_start_method", .string(oursStartMethod)),
+            ("peer_start_method", .string(peerStartMethod)),
         ])
     }
 }
@@ -123,7 +131,8 @@ struct Report {
         var text = """
         mp-bench \(quick ? "--quick " : "")\(machine.date): swift-multiprocessing vs \(machine.pythonVersion) multiprocessing
         \(machine.cpus) CPUs (\(machine.cpuModel)), \(machine.kernel), \(machine.swiftVersion)
-        library \(machine.libraryRevision ?? "revision unknown"); \(runs) run\(runs == 1 ? "" : "s") per side, alternating; \
+        \(machine.revision.text)
+        \(runs) run\(runs == 1 ? "" : "s") per side, alternating; \
         load average before \(machine.loadBefore), after \(machine.loadAfter)
 
 
@@ -141,6 +150,19 @@ struct Report {
         for row in rows {
             if let note = row.spec.note { text += "\(row.spec.name): \(note)\n" }
         }
+        // Each pair of start methods once, with the rows it holds for.
+        var pairs: [(ours: String, peer: String, rows: [String])] = []
+        for row in rows {
+            let peer = row.peerStartMethod ?? "no peer"
+            if let index = pairs.firstIndex(where: { $0.ours == row.oursStartMethod && $0.peer == peer }) {
+                pairs[index].rows.append(row.spec.name)
+            } else {
+                pairs.append((row.oursStartMethod, peer, [row.spec.name]))
+            }
+        }
+        text += "\nstart methods:\n" + pairs.map { pair in
+            "  ours \(pair.ours); Python \(pair.peer): \(pair.rows.joined(separator: ", "))\n"
+        }.joined()
         let failures = failures
         if !failures.isEmpty {
             text += "\nFAILED RUNS:\n" + failures.map { "  " + $0 + "\n" }.joined()
@@ -155,6 +177,8 @@ struct Report {
                 ("ours", .array(outcome.ours.runs.map { JSON.metrics($0) })),
                 ("peer", .array(outcome.peer.runs.map { JSON.metrics($0) })),
                 ("failures", .array((outcome.ours.failures + outcome.peer.failures).map(JSON.string))),
+                ("ours_start_method", .string(outcome.scenario.oursStartMethodText)),
+                ("peer_start_methods", .array(outcome.scenario.peerStartMethods.map { JSON.string($0) })),
             ])))
         }
         return .object([

@@ -39,11 +39,16 @@ struct Runner {
                 let measuring = scenario.measuringExecutable.map { Locations.sibling($0) } ?? executable
                 var oursCommand = [measuring, "measure", scenario.name]
                 if quick { oursCommand.append("--quick") }
-                measure(oursCommand, side: &outcome.ours, label: "\(label) ours  ", scenario: scenario, keys: { $0.ours })
+                measure(oursCommand, side: &outcome.ours, label: "\(label) ours  ", scenario: scenario, keys: { $0.ours },
+                        against: nil)
                 if let script = scenario.peerScript {
                     var peerCommand = [python, peerDirectory + "/" + script]
                     if quick { peerCommand.append("--quick") }
-                    measure(peerCommand, side: &outcome.peer, label: "\(label) Python", scenario: scenario, keys: { $0.peer })
+                    if !scenario.peerStartMethods.isEmpty {
+                        peerCommand += ["--start-method", scenario.peerStartMethods.joined(separator: ",")]
+                    }
+                    measure(peerCommand, side: &outcome.peer, label: "\(label) Python", scenario: scenario, keys: { $0.peer },
+                            against: outcome.ours.runs.last)
                 }
             }
             outcomes.append(outcome)
@@ -51,13 +56,29 @@ struct Runner {
         return outcomes
     }
 
+    /// Why a run's counts are not those of the scenario (`ours`: our side's run to match), or nil.
+    static func countMismatch(_ metrics: Metrics, scenario: any Scenario.Type, ours: Metrics?) -> String? {
+        var problems: [String] = []
+        for key in scenario.countKeys {
+            guard let value = metrics[key] else {
+                problems.append("\(key) missing")
+                continue
+            }
+            if let ours, let expected = ours[key], expected != value {
+                problems.append("\(key) \(Format.value(value)), ours \(Format.value(expected))")
+            }
+        }
+        return problems.isEmpty ? nil : "not the same work: " + problems.joined(separator: "; ")
+    }
+
     private func measure(_ command: [String], side: inout Side, label: String, scenario: any Scenario.Type,
-                         keys: (RowSpec) -> String?) {
+                         keys: (RowSpec) -> String?, against ours: Metrics?) {
         let failure: String
         do {
             let outcome = try ChildProcess.run(command, timeLimit: timeLimit ?? (quick ? 300 : scenario.timeLimitSeconds))
-            if outcome.succeeded, let line = ChildProcess.lastJSONLine(outcome.output),
-               let metrics = Metrics(jsonLine: line) {
+            let metrics = outcome.succeeded ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)) : nil
+            let mismatch = metrics.flatMap { Runner.countMismatch($0, scenario: scenario, ours: ours) }
+            if let metrics, mismatch == nil {
                 side.runs.append(metrics)
                 let shown = scenario.rows.compactMap { row -> String? in
                     guard let key = keys(row), let value = metrics[key] else { return nil }
@@ -66,7 +87,7 @@ struct Runner {
                 printError("  \(label): " + shown.joined(separator: ", "))
                 return
             }
-            failure = outcome.succeeded ? "printed no JSON line" : outcome.failure
+            failure = !outcome.succeeded ? outcome.failure : mismatch ?? "printed no JSON line"
         } catch {
             failure = "\(error)"
         }

@@ -22,6 +22,17 @@ protocol Scenario {
     static var needsPostgres: Bool { get }
     /// The executable, built beside mp-bench, that measures our side (nil: mp-bench itself).
     static var measuringExecutable: String? { get }
+    /// The `multiprocessing` start methods the peer uses: the runner passes them to its script
+    /// (`--start-method fork`), which uses exactly those, so what the report states is what ran.
+    static var peerStartMethods: [String] { get }
+    /// How the peer starts its processes, in words, for the report (nil: no peer).
+    static var peerStartMethodText: String? { get }
+    /// How our side starts its processes, in words, for the report.
+    static var oursStartMethodText: String { get }
+    /// The measurements that say how much work a run did (items, round trips, workers): every
+    /// run of either side must report each of them, and a peer's run must report the same
+    /// values as our side's, or the run fails: both sides do the same work.
+    static var countKeys: [String] { get }
 }
 
 extension Scenario {
@@ -29,6 +40,12 @@ extension Scenario {
     static var timeLimitSeconds: Double { 600 }
     static var needsPostgres: Bool { false }
     static var measuringExecutable: String? { nil }
+    static var peerStartMethods: [String] { ["fork"] }
+    static var countKeys: [String] { [] }
+    static var peerStartMethodText: String? { peerScript == nil ? nil : peerStartMethods.joined(separator: ", ") }
+    static var oursStartMethodText: String {
+        "exec (posix_spawn of \(measuringExecutable ?? "mp-bench"), a fresh process image as with spawn)"
+    }
 }
 
 extension String {
@@ -52,9 +69,18 @@ struct RowSpec: Sendable {
     var goal: @Sendable (GoalContext) -> GoalEvaluation
     /// A remark printed under the table (how to read the row).
     var note: String?
+    /// The peer's start method for this row when the scenario's peer uses several
+    /// (cold-start: fork, cold-start-spawn: spawn); nil: the scenario's.
+    var peerStartMethod: String?
+    /// How our side started the processes of this row when not as the scenario's others
+    /// (socketpair-floor: a forked C child); nil: the scenario's.
+    var oursStartMethod: String?
 
     init(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
-         note: String? = nil, goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) {
+         note: String? = nil, peerStartMethod: String? = nil, oursStartMethod: String? = nil,
+         goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) {
+        self.peerStartMethod = peerStartMethod
+        self.oursStartMethod = oursStartMethod
         self.name = name
         self.unit = unit
         self.higherIsBetter = higherIsBetter

@@ -22,6 +22,7 @@ func expectedWordSum(byte: UInt8, size: Int) -> UInt64 {
 /// Reads every byte of input slot `slot` and writes a fresh payload into output slot `slot`,
 /// both in memory shared with the parent: the bytes move both ways with no copy through the
 /// channel, and no handle stands in for them (each side still writes and reads every byte).
+/// The reply is ``replyWord(checksum:)`` of the input's word sum, repeated.
 struct EchoShared: Job {
     var input: SharedMemory
     var output: SharedMemory
@@ -29,7 +30,7 @@ struct EchoShared: Job {
 
     func run(_ slot: Int) async throws -> UInt64 {
         let sum = wordSum(input.baseAddress + slot * slotSize, count: slotSize)
-        memset(output.baseAddress + slot * slotSize, Int32(truncatingIfNeeded: sum &+ 1) & 0xFF, slotSize)
+        fillWords(output.baseAddress + slot * slotSize, count: slotSize, with: replyWord(checksum: sum))
         return sum
     }
 }
@@ -39,8 +40,9 @@ struct EchoShared: Job {
 enum BulkEchoShared: Scenario {
     static let name = "bulk-echo-shm"
     static let summary = "400 payloads of 1 MiB through SharedMemory slots (16 in flight): the parent writes each "
-        + "payload (memset), a worker reads every byte of it and writes a fresh 1 MiB reply into an output slot, "
-        + "the parent reads every byte of the reply; the pool carries only slot numbers; GiB/s moved both ways."
+        + "payload (memset), a worker reads every byte of it and writes a fresh 1 MiB reply derived from its sum into an "
+        + "output slot (poisoned before the timed part), the parent checks every byte of the reply; "
+        + "the pool carries only slot numbers; GiB/s moved both ways."
     static let peerScript: String? = nil
 
     static var rows: [RowSpec] {
@@ -61,9 +63,23 @@ enum BulkEchoShared: Scenario {
         memset(input.baseAddress, 0, slots * size)
         memset(output.baseAddress, 0, slots * size)
         let job = EchoShared(input: input, output: output, slotSize: size)
+        // What each payload's reply must be. A worker that skipped writing would leave in its
+        // output slot either the poison written below or the reply of the payload `slots`
+        // earlier: check that neither can pass for the right reply, so the check can fail.
+        let poison: UInt8 = 0xA5
+        let poisonWord = UInt64(poison) &* 0x0101_0101_0101_0101
+        let replies = (0..<count).map { replyWord(checksum: expectedWordSum(byte: Payloads.byte($0), size: size)) }
+        for payload in 0..<count {
+            try check(replies[payload] != poisonWord, "payload \(payload)'s reply is the poison")
+            try check(payload < slots || replies[payload] != replies[payload - slots],
+                      "payloads \(payload - slots) and \(payload) have the same reply")
+        }
         return try await withProcessPool { pool in
             try await warmUp(pool)
             _ = try await pool.map(job, Array(0..<slots), chunkSize: 1)
+            // The untimed map above wrote replies into every output slot: poison them, so that
+            // what the timed part reads back was written by it.
+            memset(output.baseAddress, Int32(poison), slots * size)
             let cpuBefore = processCPUSeconds()
             let watch = Stopwatch()
             var handles: [JobHandle<UInt64>?] = Array(repeating: nil, count: slots)
@@ -74,9 +90,8 @@ enum BulkEchoShared: Scenario {
                 let byte = Payloads.byte(payload)
                 let sum = try await handle.value
                 try check(sum == expectedWordSum(byte: byte, size: size), "payload \(payload): input sum \(sum)")
-                let reply = UInt8(truncatingIfNeeded: sum &+ 1)
-                let replySum = wordSum(output.baseAddress + slot * size, count: size)
-                try check(replySum == expectedWordSum(byte: reply, size: size), "payload \(payload): reply sum \(replySum)")
+                try check(allWords(output.baseAddress + slot * size, count: size, equal: replies[payload]),
+                          "payload \(payload): output slot \(slot) does not hold its reply")
                 handles[slot] = nil
             }
 

@@ -49,6 +49,8 @@ enum CPUScaling: Scenario {
         + "wall time of the map). Python: the same algorithm, Pool(1) and Pool(n)."
     static let timeLimitSeconds = 900.0
 
+    static var countKeys: [String] { ["ranges", "primes", "workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "speedup x", higherIsBetter: true, ours: "speedup", peer: "speedup",
@@ -72,6 +74,10 @@ enum CPUScaling: Scenario {
         ]
     }
 
+    /// The primes below 3,200,000 (and below 160,000 for --quick), by a sieve: the total both
+    /// sides must count, so a range skipped or miscounted fails even if every way agrees.
+    static func expectedPrimes(quick: Bool) -> Int { quick ? 14_683 : 230_209 }
+
     static func ranges(quick: Bool) -> [PrimeRange] {
         let (count, width) = quick ? (8, 20_000) : (16, 200_000)
         return (0..<count).map { PrimeRange(lower: $0 * width, upper: ($0 + 1) * width) }
@@ -81,14 +87,17 @@ enum CPUScaling: Scenario {
         let ranges = ranges(quick: quick)
 
         let taskGroupWatch = Stopwatch()
-        let taskGroupTotal = await withTaskGroup(of: Int.self) { group in
-            for range in ranges { group.addTask { countPrimes(range.lower, range.upper) } }
-            return await group.reduce(0, +)
+        let taskGroupCounts = await withTaskGroup(of: (Int, Int).self) { group in
+            for (index, range) in ranges.enumerated() { group.addTask { (index, countPrimes(range.lower, range.upper)) } }
+            var counts = [Int](repeating: -1, count: ranges.count)
+            for await (index, count) in group { counts[index] = count }
+            return counts
         }
         let taskGroupSeconds = taskGroupWatch.seconds
+        let taskGroupTotal = taskGroupCounts.reduce(0, +)
 
         func onPool(workers: Int?) async throws
-            -> (seconds: Double, total: Int, workers: Int, busiest: Int, parentCPU: Double) {
+            -> (seconds: Double, counts: [Int], workers: Int, busiest: Int, parentCPU: Double) {
             try await withProcessPool(workers: workers) { pool in
                 try await warmUp(pool)
                 let cpuBefore = processCPUSeconds()
@@ -97,13 +106,16 @@ enum CPUScaling: Scenario {
                 let seconds = watch.seconds
                 let parentCPU = processCPUSeconds() - cpuBefore
                 let perWorker = Dictionary(grouping: counts, by: \.worker).values.map(\.count)
-                return (seconds, counts.reduce(0) { $0 + $1.primes }, pool.workerCount, perWorker.max() ?? 0, parentCPU)
+                return (seconds, counts.map(\.primes), pool.workerCount, perWorker.max() ?? 0, parentCPU)
             }
         }
         let all = try await onPool(workers: nil)
         let one = try await onPool(workers: 1)
-        try check(all.total == taskGroupTotal && one.total == taskGroupTotal,
-                  "prime counts differ: TaskGroup \(taskGroupTotal), all workers \(all.total), one worker \(one.total)")
+        // Range by range, the three ways agree, and the total is the sieve's.
+        try check(all.counts == taskGroupCounts && one.counts == taskGroupCounts,
+                  "prime counts differ: TaskGroup \(taskGroupCounts), all workers \(all.counts), one worker \(one.counts)")
+        try check(taskGroupTotal == expectedPrimes(quick: quick),
+                  "\(taskGroupTotal) primes counted, not \(expectedPrimes(quick: quick))")
         return ["one_worker_s": one.seconds, "all_workers_s": all.seconds, "taskgroup_s": taskGroupSeconds,
                 "speedup": one.seconds / all.seconds, "pool_over_taskgroup": all.seconds / taskGroupSeconds,
                 "workers": Double(all.workers), "primes": Double(taskGroupTotal),

@@ -6,14 +6,19 @@ enum ColdStart: Scenario {
     static let summary = "In a fresh process: ProcessPool(workers: 2), then one apply(Square(), 7); ms until the "
         + "result. Python: Pool(2) and apply, with the fork and with the spawn start method."
 
+    static var peerStartMethods: [String] { ["fork", "spawn"] }
+
+    static var countKeys: [String] { ["workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "ms", higherIsBetter: false, ours: "ms", peer: "fork_ms",
-                    note: "Python column: the fork start method.") {
+                    note: "Python column: the fork start method.", peerStartMethod: "fork") {
                 .ratio(atLeast: 4, $0, text: "<= 1/4 of Python fork")
             },
             RowSpec(name: "cold-start-spawn", unit: "ms", higherIsBetter: false, ours: "ms", peer: "spawn_ms",
-                    note: "the same runs as cold-start; Python column: the spawn start method.") { _ in
+                    note: "the same runs as cold-start; Python column: the spawn start method.",
+                    peerStartMethod: "spawn") { _ in
                 .none("reported (no goal)")
             },
         ]
@@ -28,6 +33,6 @@ enum ColdStart: Scenario {
         try pool.close()
         let shutdown = Stopwatch()
         try await pool.join()
-        return ["ms": milliseconds, "shutdown_ms": shutdown.seconds * 1e3]
+        return ["ms": milliseconds, "shutdown_ms": shutdown.seconds * 1e3, "workers": Double(pool.workerCount)]
     }
 }

@@ -12,6 +12,10 @@ enum PostgresTiny: Scenario {
     static var peerScript: String? { "celery_tiny.py" }
     static var needsPostgres: Bool { true }
     static var measuringExecutable: String? { "mp-bench-postgres" }
+    /// Celery's prefork pool forks its worker processes itself; the script takes no start method.
+    static var peerStartMethods: [String] { [] }
+    static var peerStartMethodText: String? { "Celery prefork (the worker forks its processes)" }
+    static var countKeys: [String] { ["tasks"] }
 
     static var rows: [RowSpec] {
         [

@@ -10,6 +10,10 @@ enum WorkerMemory: Scenario {
         + "USS (Private_Clean + Private_Dirty) and PSS from /proc/PID/smaps_rollup, the mean over the workers; MiB. "
         + "Python: a spawn Pool, the same."
 
+    static var peerStartMethods: [String] { ["spawn"] }
+
+    static var countKeys: [String] { ["workers"] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: "worker-memory-uss", unit: "MiB/worker", higherIsBetter: false, ours: "uss_mib",
