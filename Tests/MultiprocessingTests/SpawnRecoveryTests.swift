@@ -39,7 +39,17 @@ struct SpawnRecoveryTests {
         try? FileManager.default.removeItem(at: copy)
         try FileManager.default.copyItem(at: directory.appendingPathComponent("MPTestHelper"), to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
-        let helper = try TestProgram(name, arguments: ["spawn-unexecutable"])
+        // A program this runner forks at the moment of the copy holds its written descriptor
+        // for a moment (ETXTBSY): retried for a while.
+        var started: TestProgram?
+        for _ in 0..<100 where started == nil {
+            do {
+                started = try TestProgram(name, arguments: ["spawn-unexecutable"])
+            } catch let error as POSIXError where error.code == .ETXTBSY {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let helper = try #require(started, "the copy of the helper stayed busy (ETXTBSY)")
         let lines = await helper.readLines(until: "done", timeout: .seconds(60))
         #expect(await helper.waitForExit() == .exited(0), "\(lines)")
         let failure = try #require(lines.first { $0.hasPrefix("start-failed ") }, "\(lines)")
