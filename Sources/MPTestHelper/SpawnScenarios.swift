@@ -6,6 +6,11 @@ import Synchronization
 import Glibc
 #endif
 
+/// A target that does nothing.
+struct Idle: ProcessTarget {
+    func run() async throws {}
+}
+
 /// Starts a pool and a map while this process is out of descriptors (a low RLIMIT_NOFILE, used
 /// up), checks that the pool neither broke nor failed the map meanwhile, then frees the
 /// descriptors: the map must finish with its results. Says what it saw, one fact a line.
@@ -32,6 +37,14 @@ func spawnWhileOutOfDescriptors() async throws {
     // then and traps when it cannot (a program with no descriptor at all is killed by it). A
     // spawn needs at least two at once (its socketpair), so it still fails with EMFILE.
     close(dummies.removeLast())
+
+    // A single process has no pool to retry in: its start throws, naming the cause.
+    do {
+        try await WorkerProcess(target: Idle()).start()
+        say("process-started")
+    } catch {
+        say("process-start-failed \(error)")
+    }
 
     let pool = try ProcessPool(workers: 2)
     let inputs = Array(0..<40)

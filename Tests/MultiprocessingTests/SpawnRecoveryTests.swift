@@ -10,7 +10,7 @@ import Glibc
 /// that this runner's descriptor limit and executable are left alone.
 @Suite("Recoverable pools")
 struct SpawnRecoveryTests {
-    @Test("a pool out of descriptors does not break: its map waits, says why, and finishes once descriptors are free")
+    @Test("a pool out of descriptors does not break: its map waits, says why, and finishes once descriptors are free; a WorkerProcess throws")
     func outOfDescriptors() async throws {
         let helper = try TestProgram("MPTestHelper", arguments: ["spawn-out-of-descriptors"])
         let lines = await helper.readLines(until: "done", timeout: .seconds(120))
@@ -21,6 +21,9 @@ struct SpawnRecoveryTests {
         #expect(facts["during-started"] == "0", "\(lines)")
         #expect((Int(facts["during-transient"] ?? "") ?? 0) > 0, "\(lines)")
         #expect(facts["during-reason"]?.contains("EMFILE") == true, "\(lines)")
+        // A WorkerProcess, started in the same shortage, throws a clear error at once.
+        #expect(facts["process-start-failed"]?.contains("could not start a worker: socketpair: Too many open files (EMFILE)") == true,
+                "\(lines)")
         // Meanwhile the map had neither failed nor finished; afterwards it finished, right.
         #expect(facts["during-finished"] == "false", "\(lines)")
         #expect(facts["map-failed"] == nil, "\(lines)")
