@@ -97,7 +97,11 @@ case "cycles":
     let after = descriptorCount()
     let (all, zombies) = children()
     say("descriptors-before \(before) descriptors-after \(after) children \(all) zombies \(zombies)")
+case "spawn-out-of-descriptors":
+    try await spawnWhileOutOfDescriptors()
+case "spawn-unexecutable":
+    try await spawnOfUnexecutableFile()
 default:
-    say("usage: mp-test-helper hold-pool [workers] | cycles [count]")
+    say("usage: mp-test-helper hold-pool [workers] | cycles [count] | spawn-out-of-descriptors | spawn-unexecutable")
     exit(2)
 }

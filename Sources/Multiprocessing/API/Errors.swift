@@ -23,7 +23,10 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The pool was terminated before the item finished.
         case poolTerminated
-        /// No worker could be started to run it (workers keep dying at start-up).
+        /// No worker could be started to run it, for a cause that does not pass: workers keep
+        /// dying at start-up, or the executable cannot be run (ENOENT, EACCES, ENOEXEC). A
+        /// shortage that passes (EMFILE, ENFILE, EAGAIN, ENOMEM) never causes this: the pool
+        /// waits it out (see ``ProcessPool/Statistics/spawnFailure``).
         case workerStartFailed(String)
         /// A value could not be encoded or decoded on its way (names which and why).
         case codingFailed(String)

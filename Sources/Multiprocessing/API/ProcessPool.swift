@@ -121,6 +121,17 @@ public final class ProcessPool: Sendable {
         public var workersRecycled = 0
         /// Tasks (chunks, items of a stream, `apply` calls) finished by a worker.
         public var tasksCompleted = 0
+        /// Attempts to start a worker that failed for a cause that passes by itself: the
+        /// program or the system out of descriptors (EMFILE, ENFILE), processes (EAGAIN) or
+        /// memory (ENOMEM, ENOBUFS). The pool does not break for these; it tries again with a
+        /// back-off that doubles from 10 ms to 1 s, and calls wait meanwhile.
+        public var transientSpawnFailures = 0
+        /// Why workers cannot be started right now, while they cannot ("socketpair: Too many
+        /// open files (EMFILE)"); nil once a worker starts again, and while none has failed.
+        /// A program that makes no progress can show this to say why. A cause that will not
+        /// pass (the executable is missing or not executable) is not shown here: it breaks the
+        /// pool at once, and calls fail with ``JobFailure/Reason/workerStartFailed(_:)``.
+        public var spawnFailure: String?
 
         public init() {}
     }

@@ -39,7 +39,10 @@ public final class WorkerProcess<Target: ProcessTarget>: Sendable {
 
     /// Starts the process (Python's `start()`); returns once it exists.
     /// - Throws: ``ProcessPoolError/alreadyStarted`` the second time, or
-    ///   ``ProcessPoolError/spawnFailed(_:)``.
+    ///   ``ProcessPoolError/spawnFailed(_:)``, whose text names the step and the errno
+    ///   ("socketpair: Too many open files (EMFILE)"). Unlike a pool, a single process is not
+    ///   retried: a shortage that passes (EMFILE, ENFILE, EAGAIN, ENOMEM) throws too, and the
+    ///   caller may try again with a new `WorkerProcess`.
     public func start() async throws {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { throw ProcessPoolError.alreadyStarted }
         let core = core

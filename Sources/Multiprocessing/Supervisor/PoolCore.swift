@@ -27,6 +27,10 @@ final class PoolCore: @unchecked Sendable {
     private var consecutiveStartupFailures = 0
     private var recentCrashes = Deque<UInt64>()
     private var respawnsScheduled = 0
+    /// The retry after a transient spawn failure, while one is pending (see spawnFailedTransiently).
+    private var spawnRetryTimer: UInt64?
+    /// How many retries in a row have failed: the back-off's exponent.
+    private var spawnRetryLevel = 0
     private var timeoutTimer: UInt64?
     /// A worker kept from new tasks so that an isolated one gets it empty.
     private weak var reservedSlot: WorkerSlot?
@@ -66,23 +70,33 @@ final class PoolCore: @unchecked Sendable {
     }
 
     func spawnWorker() {
+        // While a retry is pending the pool is short of something; the retry starts every
+        // missing worker (see replaceWorkers), and trying now would only fail again.
+        guard spawnRetryTimer == nil else { return }
+        if case .broken = state { return }
+        let spawned: SpawnedWorker
         do {
-            let spawned = try WorkerSpawner.spawn(configuration.launch)
-            let connection = WorkerConnection(spawned: spawned, reactor: reactor,
-                                              maxFrameSize: configuration.launch.maxFrameSize)
-            connection.delegate = self
-            let slot = WorkerSlot(connection: connection)
-            slots.append(slot)
-            statistics.workersStarted += 1
-            connection.activate()
-            // A worker that never says hello (it hangs before its loop starts) is a start-up failure.
-            reactor.schedule(after: configuration.helloTimeout) { [weak self, weak slot] in
-                guard let self, let slot, slot.phase == .starting else { return }
-                self.kill(slot, reason: .startupFailure("no hello within \(self.configuration.helloTimeout)"), grace: nil)
-            }
+            spawned = try WorkerSpawner.spawnClassified(configuration.launch)
         } catch {
-            Self.logger.error("cannot start a worker: \(error)")
-            startupFailed("\(error)", stderr: [])
+            if error.isTransient {
+                spawnFailedTransiently(error)
+            } else {
+                breakPool("cannot start a worker: \(error)")
+            }
+            return
+        }
+        spawnSucceeded()
+        let connection = WorkerConnection(spawned: spawned, reactor: reactor,
+                                          maxFrameSize: configuration.launch.maxFrameSize)
+        connection.delegate = self
+        let slot = WorkerSlot(connection: connection)
+        slots.append(slot)
+        statistics.workersStarted += 1
+        connection.activate()
+        // A worker that never says hello (it hangs before its loop starts) is a start-up failure.
+        reactor.schedule(after: configuration.helloTimeout) { [weak self, weak slot] in
+            guard let self, let slot, slot.phase == .starting else { return }
+            self.kill(slot, reason: .startupFailure("no hello within \(self.configuration.helloTimeout)"), grace: nil)
         }
     }
 
@@ -420,13 +434,51 @@ final class PoolCore: @unchecked Sendable {
         guard consecutiveStartupFailures >= configuration.startupFailureLimit else { return }
         var text = "workers keep dying at start-up (\(consecutiveStartupFailures) in a row): \(why)"
         if !stderr.isEmpty { text += "; stderr: " + stderr.suffix(5).joined(separator: " | ") }
-        Self.logger.error("\(text)")
-        state = .broken(text)
+        breakPool(text)
+    }
+
+    /// For good: every call fails with `workerStartFailed(why)`, and so does every later one.
+    private func breakPool(_ why: String) {
+        switch state {
+        case .broken, .terminating: return
+        case .running, .closing: break
+        }
+        Self.logger.error("\(why)")
+        state = .broken(why)
+        if let spawnRetryTimer { reactor.cancelTimer(spawnRetryTimer) }
+        spawnRetryTimer = nil
         for call in calls.values where !call.ended {
-            endCall(call, error: JobFailure(reason: .workerStartFailed(text), jobType: call.jobType))
+            endCall(call, error: JobFailure(reason: .workerStartFailed(why), jobType: call.jobType))
         }
         for slot in slots { kill(slot, reason: .startupFailure(why), grace: nil) }
         resolveJoinersIfDone()
+    }
+
+    /// The system is short of descriptors, processes or memory: the pool stays as it is (calls
+    /// wait, they do not fail) and tries again after a back-off that doubles from 10 ms to 1 s.
+    /// The cause is logged when it changes, not at every try, and shown in the statistics.
+    private func spawnFailedTransiently(_ failure: SpawnFailure) {
+        statistics.transientSpawnFailures += 1
+        let text = failure.description
+        if statistics.spawnFailure != text {
+            Self.logger.warning("cannot start a worker for now, retrying with back-off: \(text)")
+            statistics.spawnFailure = text
+        }
+        let delay = Duration.milliseconds(min(1000, 10 << min(spawnRetryLevel, 7)))
+        spawnRetryLevel += 1
+        spawnRetryTimer = reactor.schedule(after: delay) { [self] in
+            spawnRetryTimer = nil
+            replaceWorkers()
+            dispatch()
+        }
+    }
+
+    private func spawnSucceeded() {
+        spawnRetryLevel = 0
+        if let failure = statistics.spawnFailure {
+            Self.logger.notice("workers start again (they could not: \(failure))")
+            statistics.spawnFailure = nil
+        }
     }
 
     /// Starts replacements for dead workers, slower while workers keep crashing.
