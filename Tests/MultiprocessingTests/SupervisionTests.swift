@@ -274,7 +274,9 @@ struct SupervisionTests {
             #expect(!table.values.contains(path), "the parent's file leaked: \(table)")
             let leakedPipes = table.filter { (Int($0.key) ?? 0) > 2 && $0.value.hasPrefix("pipe:") }
             #expect(leakedPipes.isEmpty, "pipes leaked: \(table)")
-            for (fd, target) in table where (Int(fd) ?? 0) > 2 && !target.hasPrefix("socket:") {
+            // Descriptors 3 and 4, where the channel and the status page were born, hold /dev/null.
+            #expect(table["3"] == "/dev/null" && table["4"] == "/dev/null", "\(table)")
+            for (fd, target) in table where (Int(fd) ?? 0) > 4 && !target.hasPrefix("socket:") {
                 // What the worker's own runtime opens (Dispatch's epoll and eventfds, the listing itself).
                 #expect(target.hasPrefix("anon_inode:") || target.hasPrefix("/proc/"), "fd \(fd) -> \(target)")
             }

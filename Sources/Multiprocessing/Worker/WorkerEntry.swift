@@ -23,7 +23,7 @@ func swiftMultiprocessingWorkerMain() {
     // The channel and status page must not leak into programs a job starts, and the channel
     // moves out of the way of the low descriptors jobs use.
     let page = StatusPage(mapping: CMP_STATUS_FD)
-    close(CMP_STATUS_FD)
+    WorkerChannel.holdWithDevNull(CMP_STATUS_FD)
     guard let channel = WorkerChannel.relocate(from: CMP_CHANNEL_FD) else {
         let text = "swift-multiprocessing: the worker's channel is not open; not starting a worker\n"
         _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
