@@ -9,10 +9,15 @@ extension HostLoop {
         // A claim whose reply was lost leaves rows this host does not hold: their leases lapse.
         var pause = Duration.milliseconds(250)
         while !Task.isCancelled && !WorkerHost.isDraining && state.withLock({ $0.failure == nil }) {
-            let room = capacity - state.withLock { $0.inFlight }
-            if room >= min(options.claimBatch, capacity / 2) {
+            // No more than the free workers (and the prefetch) can start: the rest stays pending
+            // for other hosts. A host waits for half its target to be free, to claim in batches.
+            let target = pacer.target
+            let room = target - state.withLock { $0.inFlight }
+            if room >= max(1, min(options.claimBatch, target / 2)) {
                 do {
+                    let began = ContinuousClock.now
                     let claimed = try await claim(limit: min(room, options.claimBatch))
+                    pacer.claimed(in: ContinuousClock.now - began)
                     pause = .milliseconds(250)
                     if !claimed.isEmpty {
                         await dispatch(claimed)
@@ -87,13 +92,20 @@ extension HostLoop {
             writeBell.ring()
             return
         }
-        for (jobID, tasks) in groups {
+        // In the claim's order (by priority, then in turn across jobs), so that the local pool
+        // starts them in that order too.
+        var seen: Set<Int64> = []
+        let order = claimed.map(\.jobID).filter { seen.insert($0).inserted }
+        for jobID in order {
+            let tasks = groups[jobID] ?? []
             let job = state.withLock { $0.jobs[jobID] }
             state.withLock { state in
                 let group = state.nextGroup
                 state.nextGroup += 1
                 let work = Task { [self] in
+                    let began = ContinuousClock.now
                     let records = await run(job, tasks)
+                    pacer.ran(tasks.count, in: ContinuousClock.now - began)
                     finishGroup(jobID: jobID, group: group, tasks: tasks, records: records)
                 }
                 state.running[jobID, default: [:]][group] = work

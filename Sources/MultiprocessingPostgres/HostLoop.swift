@@ -13,7 +13,7 @@ final class HostLoop: Sendable {
     let logger: Logger
     let hostID: String
     let hostName: String
-    let capacity: Int
+    let pacer: ClaimPacer
     let state = Mutex(State())
     let claimBell = Doorbell()
     let writeBell = Doorbell()
@@ -42,8 +42,8 @@ final class HostLoop: Sendable {
         self.logger = logger
         hostName = HostLoop.nodeName()
         hostID = "\(hostName)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        // Enough claimed to keep every worker busy while the next claim is on its way.
-        capacity = max(options.claimBatch * 2, pool.workerCount * 4)
+        // A task per free worker, plus what keeps tiny tasks flowing while the next claim is on its way.
+        pacer = ClaimPacer(workers: pool.workerCount, maxPrefetch: options.claimBatch)
     }
 
     /// The machine's name as the kernel has it (`uname`): no DNS look-up, which can hang where
