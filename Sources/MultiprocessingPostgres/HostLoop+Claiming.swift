@@ -12,8 +12,9 @@ extension HostLoop {
             // No more than the free workers (and the prefetch) can start: the rest stays pending
             // for other hosts. A host waits for half its target to be free, to claim in batches.
             let target = pacer.target
-            let room = target - state.withLock { $0.inFlight }
-            if room >= max(1, min(options.claimBatch, target / 2)) {
+            let (inFlight, unwritten) = state.withLock { ($0.inFlight, $0.outcomes.count) }
+            let room = target - inFlight
+            if room >= max(1, min(options.claimBatch, target / 2)) && unwritten < outcomeBufferLimit {
                 do {
                     let began = ContinuousClock.now
                     let claimed = try await claim(limit: min(room, options.claimBatch))
@@ -132,14 +133,26 @@ extension HostLoop {
             state.outcomes.append(contentsOf: kept)
             // A task with no outcome to write is no longer held: its lease lapses.
             state.held.subtract(Set(tasks.map(\.key)).subtracting(kept.map(\.key)))
+            Self.trimJobs(&state)
         }
         writeBell.ring()
         claimBell.ring()
     }
 
+    /// Forgets the rows of jobs with nothing running here, past ``cachedJobsLimit``.
+    static func trimJobs(_ state: inout State) {
+        guard state.jobs.count > cachedJobsLimit else { return }
+        for id in state.jobs.keys where state.running[id] == nil {
+            state.jobs[id] = nil
+            state.cancelled.remove(id)
+            if state.jobs.count <= cachedJobsLimit / 2 { break }
+        }
+    }
+
     func cancelJob(_ jobID: Int64) {
         let works = state.withLock { state -> [Task<Void, Never>] in
-            state.cancelled.insert(jobID)
+            // A job not loaded here needs no note: its row says cancelled when it is loaded.
+            if state.jobs[jobID] != nil || state.running[jobID] != nil { state.cancelled.insert(jobID) }
             state.jobs[jobID]?.cancelled = true
             return state.running[jobID].map { Array($0.values) } ?? []
         }

@@ -18,13 +18,23 @@ final class HostLoop: Sendable {
     let claimBell = Doorbell()
     let writeBell = Doorbell()
 
+    /// Job rows kept beyond those with tasks running here (the cache is trimmed to this).
+    static let cachedJobsLimit = 256
+    /// A host claims nothing while this many outcomes wait to be written (the database is slow
+    /// or refusing): its buffer holds at most this plus one claim's worth.
+    var outcomeBufferLimit: Int { max(options.claimBatch, pool.workerCount) * 4 }
+
     struct State {
         var inFlight = 0
+        /// The rows of jobs this host ran tasks of: those with tasks running here, and up to
+        /// ``HostLoop/cachedJobsLimit`` others (trimmed when a group finishes).
         var jobs: [Int64: HostJob] = [:]
         var running: [Int64: [UInt64: Task<Void, Never>]] = [:]
         var nextGroup: UInt64 = 0
         var outcomes: [TaskOutcomeRecord] = []
         var writing = false
+        /// Cancelled jobs among those of ``jobs`` (a cancellation of a job this host has not
+        /// loaded is not kept: loading it reads its state), so bounded as ``jobs`` is.
         var cancelled: Set<Int64> = []
         /// The tasks this host holds: claimed, and not yet written back. Only their leases are
         /// renewed, so that a task the host lost track of (a claim whose reply was lost, a run

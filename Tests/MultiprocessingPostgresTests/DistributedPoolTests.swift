@@ -331,7 +331,8 @@ extension DistributedPoolTests {
         let server = try await PostgresServer.shared.start()
         let queue = uniqueQueue("drain")
         // A lease of a minute: the tasks can only finish in time if the host itself finishes them.
-        let host = try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 60)
+        // Four workers: a host holds a task per free worker, so it holds all four.
+        let host = try ChildProgram.host(url: server.url, queue: queue, processes: 4, leaseSeconds: 60)
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
         let job = try await pool.start(PGNap(milliseconds: 300), Array(0..<4))
