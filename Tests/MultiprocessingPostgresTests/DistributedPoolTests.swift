@@ -77,7 +77,16 @@ struct DistributedPoolTests {
         let job = try await pool.start(PGNap(milliseconds: 20), Array(0..<600))
         // Once the victim is running tasks, kill it and its workers' parent with it.
         let victim = hosts[0]
-        try await waitUntil { try await pool.status().runningByHost.keys.contains { $0.contains("-\(victim.pid)-") } }
+        // A host holds a task per worker plus a short prefetch, so between two claims it may
+        // hold none: freeze it, and kill it only while it holds tasks.
+        try await waitUntil {
+            kill(victim.pid, SIGSTOP)
+            if try await pool.status().runningByHost.contains(where: { $0.key.contains("-\(victim.pid)-") && $0.value > 0 }) {
+                return true
+            }
+            kill(victim.pid, SIGCONT)
+            return false
+        }
         let victimWorkers = childPIDs(of: victim.pid)
         #expect(!victimWorkers.isEmpty)
         let killedAt = ContinuousClock.now
