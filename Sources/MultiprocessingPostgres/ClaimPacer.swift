@@ -5,7 +5,7 @@ import Synchronization
 /// a host with long tasks takes only what its free workers can start now (the rest stays
 /// pending for other hosts instead of being hoarded).
 ///
-/// The prefetch is `workers × (horizon / task duration)`, capped by the claim batch, where the
+/// The prefetch is `workers × (horizon / task duration)`, capped at two claim batches, where the
 /// horizon is four claim round trips (at least 50 ms) and both durations are moving averages of
 /// what this host measured. A task as long as the horizon or longer gets no prefetch. Before
 /// the first measurement there is none either: a host starts by claiming its free workers only.

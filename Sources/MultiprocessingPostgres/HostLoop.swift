@@ -53,7 +53,9 @@ final class HostLoop: Sendable {
         hostName = HostLoop.nodeName()
         hostID = "\(hostName)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         // A task per free worker, plus what keeps tiny tasks flowing while the next claim is on its way.
-        pacer = ClaimPacer(workers: pool.workerCount, maxPrefetch: options.claimBatch)
+        // Tiny tasks may have two batches claimed beyond the workers, as many as a host held before
+        // claims followed the free workers.
+        pacer = ClaimPacer(workers: pool.workerCount, maxPrefetch: options.claimBatch * 2)
     }
 
     /// The machine's name as the kernel has it (`uname`): no DNS look-up, which can hang where
