@@ -144,14 +144,10 @@ struct RemoteCallHandle<Output: Sendable>: JobHandleBackend {
     let work: Task<Output, any Error>
     let finished: OnceFlag
 
+    /// A reader's cancellation does not reach the work (``Multiprocessing/JobHandle`` reads
+    /// it from a task of its own, and a cancelled reader ends only its read); ``cancel()`` does.
     var value: Output {
-        get async throws {
-            try await withTaskCancellationHandler {
-                try await work.value
-            } onCancel: {
-                work.cancel()
-            }
-        }
+        get async throws { try await work.value }
     }
 
     func cancel() {
