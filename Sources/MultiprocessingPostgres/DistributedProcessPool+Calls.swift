@@ -11,7 +11,23 @@ extension DistributedProcessPool {
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,
         timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
     ) async throws -> [J.Output] {
-        let handle = try await startCall(job, inputs, timeout: timeout, retries: retries)
+        try await runMap(job, inputs, timeout: timeout, retries: retries, priority: nil, progress: progress)
+    }
+
+    /// ``map(_:_:chunkSize:timeout:retries:progress:)`` at `priority` (higher first) instead of
+    /// the pool's ``DistributedProcessPool/Options/priority``.
+    public func map<J: Job>(
+        _ job: J, _ inputs: some Sequence<J.Input>, priority: Int, chunkSize: Int? = nil,
+        timeout: Duration? = nil, retries: Int? = nil, progress: ProgressReporter? = nil
+    ) async throws -> [J.Output] {
+        try await runMap(job, inputs, timeout: timeout, retries: retries, priority: priority, progress: progress)
+    }
+
+    private func runMap<J: Job>(
+        _ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration?, retries: Int?, priority: Int?,
+        progress: ProgressReporter?
+    ) async throws -> [J.Output] {
+        let handle = try await startCall(job, inputs, timeout: timeout, retries: retries, priority: priority)
         return try await cancellingOnFailure(handle) {
             var outputs = [J.Output?](repeating: nil, count: handle.total)
             for try await outcome in handle.outcomes() {
@@ -93,11 +109,11 @@ extension DistributedProcessPool {
         }
     }
 
-    /// ``start(_:_:timeout:retries:)`` for a call: cancelled while it submits, it throws `CancellationError`.
-    private func startCall<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration?, retries: Int?)
-        async throws -> DistributedJob<J.Output> {
+    /// ``start(_:_:timeout:retries:priority:)`` for a call: cancelled while it submits, it throws `CancellationError`.
+    private func startCall<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration?, retries: Int?,
+                                   priority: Int? = nil) async throws -> DistributedJob<J.Output> {
         do {
-            return try await start(job, inputs, timeout: timeout, retries: retries)
+            return try await start(job, inputs, timeout: timeout, retries: retries, priority: priority)
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw error
@@ -128,14 +144,10 @@ struct RemoteCallHandle<Output: Sendable>: JobHandleBackend {
     let work: Task<Output, any Error>
     let finished: OnceFlag
 
+    /// A reader's cancellation does not reach the work (``Multiprocessing/JobHandle`` reads
+    /// it from a task of its own, and a cancelled reader ends only its read); ``cancel()`` does.
     var value: Output {
-        get async throws {
-            try await withTaskCancellationHandler {
-                try await work.value
-            } onCancel: {
-                work.cancel()
-            }
-        }
+        get async throws { try await work.value }
     }
 
     func cancel() {

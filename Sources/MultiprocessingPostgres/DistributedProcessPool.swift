@@ -35,13 +35,25 @@ public final class DistributedProcessPool: JobPool {
         /// How long collecting results, cancelling and reading the status ride out a database
         /// that cannot be used (a restart, a failover, a dropped connection: they reconnect
         /// with back-off); past it they throw ``DistributedPoolError/databaseUnavailable(_:)``.
-        /// Submitting (``DistributedProcessPool/start(_:_:timeout:retries:)``) is not retried:
+        /// Submitting (``DistributedProcessPool/start(_:_:timeout:retries:priority:)``) is not retried:
         /// a lost reply could not tell whether the job was stored.
         public var outageTolerance: Duration
+        /// The longest a task may run when neither the call nor ``timeout`` gives a limit
+        /// (default: an hour). Its host holds the task's lease while it runs, so without a
+        /// limit a task that never ends would hold it for ever; past this it is killed and
+        /// counts as a timed-out attempt. `nil`: no limit, only when asked for.
+        public var defaultMaxRunTime: Duration?
+        /// The priority of this pool's jobs when a call gives none (default 0). Hosts claim the
+        /// tasks of higher-priority open jobs first; jobs of one priority share the hosts in
+        /// turn, so a small job behind a big one starts at once.
+        public var priority: Int
 
         public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
                     pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15),
-                    outageTolerance: Duration = .seconds(60)) {
+                    outageTolerance: Duration = .seconds(60), defaultMaxRunTime: Duration? = .seconds(3_600),
+                    priority: Int = 0) {
+            self.defaultMaxRunTime = defaultMaxRunTime
+            self.priority = priority
             self.maxAttempts = maxAttempts
             self.timeout = timeout
             self.maxPayloadBytes = maxPayloadBytes
@@ -97,9 +109,10 @@ public final class DistributedProcessPool: JobPool {
     }
 
     /// Submits `job` on every input and returns at once with the job's handle (its id lets
-    /// another process collect it with ``attach(jobID:outputType:)``).
+    /// another process collect it with ``attach(jobID:outputType:)``). `priority` (higher
+    /// first; default ``Options/priority``) orders it against the queue's other open jobs.
     public func start<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration? = nil,
-                              retries: Int? = nil) async throws -> DistributedJob<J.Output> {
+                              retries: Int? = nil, priority: Int? = nil) async throws -> DistributedJob<J.Output> {
         let typeName = try JobTypeName.of(J.self)
         let jobBlob = try BinaryEncoder().encode(job)
         try checkSize(jobBlob.count)
@@ -110,7 +123,8 @@ public final class DistributedProcessPool: JobPool {
             encoded.append(ByteBuffer(bytes: bytes))
         }
         let attempts = (retries ?? J.retries).map { $0 + 1 } ?? options.maxAttempts
-        let limit = timeout ?? options.timeout
+        let limit = timeout ?? options.timeout ?? options.defaultMaxRunTime
+        let rank = Int32(clamping: priority ?? options.priority)
         let timeoutMS = limit.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
         let outputType = _mangledTypeName(J.Output.self) ?? String(reflecting: J.Output.self)
         let jobName = String(reflecting: J.self)
@@ -120,9 +134,9 @@ public final class DistributedProcessPool: JobPool {
         let jobID = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
             var jobID: Int64 = 0
             for try await id in try await connection.query("""
-                INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms)
+                INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms, priority)
                 VALUES (\(queue), \(buildIdentity), \(typeName), \(jobName), \(outputType), \(ByteBuffer(bytes: jobBlob)),
-                        \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS))
+                        \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS), \(rank))
                 RETURNING id
                 """, logger: logger).decode(Int64.self) {
                 jobID = id

@@ -9,10 +9,16 @@ extension HostLoop {
         // A claim whose reply was lost leaves rows this host does not hold: their leases lapse.
         var pause = Duration.milliseconds(250)
         while !Task.isCancelled && !WorkerHost.isDraining && state.withLock({ $0.failure == nil }) {
-            let room = capacity - state.withLock { $0.inFlight }
-            if room >= min(options.claimBatch, capacity / 2) {
+            // No more than the free workers (and the prefetch) can start: the rest stays pending
+            // for other hosts. A host waits for half its target to be free, to claim in batches.
+            let target = pacer.target
+            let (inFlight, unwritten) = state.withLock { ($0.inFlight, $0.outcomes.count) }
+            let room = target - inFlight
+            if room >= max(1, min(options.claimBatch, target / 2)) && unwritten < outcomeBufferLimit {
                 do {
+                    let began = ContinuousClock.now
                     let claimed = try await claim(limit: min(room, options.claimBatch))
+                    pacer.claimed(in: ContinuousClock.now - began)
                     pause = .milliseconds(250)
                     if !claimed.isEmpty {
                         await dispatch(claimed)
@@ -87,13 +93,20 @@ extension HostLoop {
             writeBell.ring()
             return
         }
-        for (jobID, tasks) in groups {
+        // In the claim's order (by priority, then in turn across jobs), so that the local pool
+        // starts them in that order too.
+        var seen: Set<Int64> = []
+        let order = claimed.map(\.jobID).filter { seen.insert($0).inserted }
+        for jobID in order {
+            let tasks = groups[jobID] ?? []
             let job = state.withLock { $0.jobs[jobID] }
             state.withLock { state in
                 let group = state.nextGroup
                 state.nextGroup += 1
                 let work = Task { [self] in
+                    let began = ContinuousClock.now
                     let records = await run(job, tasks)
+                    pacer.ran(tasks.count, in: ContinuousClock.now - began)
                     finishGroup(jobID: jobID, group: group, tasks: tasks, records: records)
                 }
                 state.running[jobID, default: [:]][group] = work
@@ -120,14 +133,26 @@ extension HostLoop {
             state.outcomes.append(contentsOf: kept)
             // A task with no outcome to write is no longer held: its lease lapses.
             state.held.subtract(Set(tasks.map(\.key)).subtracting(kept.map(\.key)))
+            Self.trimJobs(&state)
         }
         writeBell.ring()
         claimBell.ring()
     }
 
+    /// Forgets the rows of jobs with nothing running here, past ``cachedJobsLimit``.
+    static func trimJobs(_ state: inout State) {
+        guard state.jobs.count > cachedJobsLimit else { return }
+        for id in state.jobs.keys where state.running[id] == nil {
+            state.jobs[id] = nil
+            state.cancelled.remove(id)
+            if state.jobs.count <= cachedJobsLimit / 2 { break }
+        }
+    }
+
     func cancelJob(_ jobID: Int64) {
         let works = state.withLock { state -> [Task<Void, Never>] in
-            state.cancelled.insert(jobID)
+            // A job not loaded here needs no note: its row says cancelled when it is loaded.
+            if state.jobs[jobID] != nil || state.running[jobID] != nil { state.cancelled.insert(jobID) }
             state.jobs[jobID]?.cancelled = true
             return state.running[jobID].map { Array($0.values) } ?? []
         }

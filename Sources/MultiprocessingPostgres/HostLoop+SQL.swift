@@ -10,18 +10,33 @@ extension HostLoop {
             """
     }
 
-    /// Takes up to `limit` pending tasks of this build's open jobs, with a lease each.
+    /// Takes up to `limit` pending tasks of this build's open jobs, with a lease each: the
+    /// highest priority first; among jobs of one priority, in turn (each job's first pending
+    /// task, then each one's second, ...; the older job first within a turn), so that a small
+    /// job submitted behind a big one starts at once.
+    ///
+    /// Each job offers its first `2 × limit` pending tasks (the `LATERAL`, on the claimable
+    /// index); they are ranked within their job, and the best `limit` of them that no other
+    /// host is claiming right now are locked (`SKIP LOCKED`) and taken.
     func claimSQL(limit: Int) -> PostgresQuery {
         return """
-            WITH c AS (SELECT job_id, idx FROM mp_tasks
-                       WHERE queue = \(queue) AND state = 'pending'
-                         AND job_id IN (SELECT id FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
-                                                                 AND build_id = \(BuildIdentity.current))
-                       ORDER BY job_id, idx LIMIT \(Int32(limit)) FOR UPDATE SKIP LOCKED)
-            UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
-                   lease_until = now() + \(leaseMS) * interval '1 millisecond'
-            FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
-            RETURNING t.job_id, t.idx, t.input
+            WITH j AS (SELECT id, priority FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
+                                                         AND build_id = \(BuildIdentity.current)),
+            offered AS (SELECT o.job_id, o.idx, j.priority, row_number() OVER (PARTITION BY o.job_id ORDER BY o.idx) AS turn
+                        FROM j CROSS JOIN LATERAL (
+                            SELECT t.job_id, t.idx FROM mp_tasks t
+                            WHERE t.queue = \(queue) AND t.job_id = j.id AND t.state = 'pending'
+                            ORDER BY t.idx LIMIT \(Int32(min(limit, 1 << 20) * 2))) o),
+            c AS (SELECT t.job_id, t.idx, o.priority, o.turn FROM mp_tasks t JOIN offered o ON t.job_id = o.job_id AND t.idx = o.idx
+                  WHERE t.state = 'pending'
+                  ORDER BY o.priority DESC, o.turn, o.job_id LIMIT \(Int32(limit)) FOR UPDATE OF t SKIP LOCKED),
+            u AS (UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
+                         lease_until = now() + \(leaseMS) * interval '1 millisecond'
+                  FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
+                  RETURNING t.job_id, t.idx, t.input)
+            -- In the claim's order: the host starts them in it.
+            SELECT u.job_id, u.idx, u.input FROM u JOIN c ON u.job_id = c.job_id AND u.idx = c.idx
+            ORDER BY c.priority DESC, c.turn, c.job_id
             """
     }
 

@@ -13,18 +13,28 @@ final class HostLoop: Sendable {
     let logger: Logger
     let hostID: String
     let hostName: String
-    let capacity: Int
+    let pacer: ClaimPacer
     let state = Mutex(State())
     let claimBell = Doorbell()
     let writeBell = Doorbell()
 
+    /// Job rows kept beyond those with tasks running here (the cache is trimmed to this).
+    static let cachedJobsLimit = 256
+    /// A host claims nothing while this many outcomes wait to be written (the database is slow
+    /// or refusing): its buffer holds at most this plus one claim's worth.
+    var outcomeBufferLimit: Int { max(options.claimBatch, pool.workerCount) * 4 }
+
     struct State {
         var inFlight = 0
+        /// The rows of jobs this host ran tasks of: those with tasks running here, and up to
+        /// ``HostLoop/cachedJobsLimit`` others (trimmed when a group finishes).
         var jobs: [Int64: HostJob] = [:]
         var running: [Int64: [UInt64: Task<Void, Never>]] = [:]
         var nextGroup: UInt64 = 0
         var outcomes: [TaskOutcomeRecord] = []
         var writing = false
+        /// Cancelled jobs among those of ``jobs`` (a cancellation of a job this host has not
+        /// loaded is not kept: loading it reads its state), so bounded as ``jobs`` is.
         var cancelled: Set<Int64> = []
         /// The tasks this host holds: claimed, and not yet written back. Only their leases are
         /// renewed, so that a task the host lost track of (a claim whose reply was lost, a run
@@ -42,8 +52,10 @@ final class HostLoop: Sendable {
         self.logger = logger
         hostName = HostLoop.nodeName()
         hostID = "\(hostName)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        // Enough claimed to keep every worker busy while the next claim is on its way.
-        capacity = max(options.claimBatch * 2, pool.workerCount * 4)
+        // A task per free worker, plus what keeps tiny tasks flowing while the next claim is on its way.
+        // Tiny tasks may have two batches claimed beyond the workers, as many as a host held before
+        // claims followed the free workers.
+        pacer = ClaimPacer(workers: pool.workerCount, maxPrefetch: options.claimBatch * 2)
     }
 
     /// The machine's name as the kernel has it (`uname`): no DNS look-up, which can hang where

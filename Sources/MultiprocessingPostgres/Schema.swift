@@ -4,6 +4,12 @@ import PostgresNIO
 /// statements applied once, in order, inside one transaction that holds an advisory lock, so
 /// that submitters and hosts starting together do not race. `mp_schema_version` records the
 /// versions applied. docs/POSTGRES.md describes every column.
+///
+/// A program refuses a database migrated past the versions it knows
+/// (``DistributedPoolError/schemaTooNew(found:supported:)``): a host or submitter of an older
+/// build that is already connected goes on working through a later migration (each one here
+/// only adds, with defaults, what older statements never name), but one started after it
+/// refuses to serve, rather than guess what it does not know.
 enum Schema {
     static let migrations: [[String]] = [
         // Version 1.
@@ -63,6 +69,11 @@ enum Schema {
                 seen_at timestamptz NOT NULL DEFAULT now()
             )
             """,
+        ],
+        // Version 2: job priorities (higher first). Older builds' INSERTs store the default 0,
+        // and their claims ignore the column.
+        [
+            "ALTER TABLE mp_jobs ADD COLUMN priority integer NOT NULL DEFAULT 0",
         ],
     ]
 

@@ -14,7 +14,10 @@ import PostgresNIO
 /// and it serves the queue `images` until killed (see ``HostEnvironment`` for the other
 /// variables). ``run(url:queue:options:logger:)`` does the same from code.
 ///
-/// Claims take up to ``Options/claimBatch`` tasks at once with `FOR UPDATE SKIP LOCKED`; each
+/// Claims take up to ``Options/claimBatch`` tasks at once with `FOR UPDATE SKIP LOCKED`, and no
+/// more than the host's free workers can start plus a prefetch measured for tiny tasks (so a
+/// host never hoards long tasks while another idles); the highest-priority open jobs first, and
+/// jobs of one priority in turn (so a small job behind a big one starts at once). Each
 /// claim is a lease of ``Options/lease`` that a heartbeat extends every third of it, for the
 /// tasks the host holds (claimed and not yet written back) only. A host that dies stops
 /// extending: its tasks run again elsewhere once their leases expire. New tasks and
@@ -33,7 +36,8 @@ public enum WorkerHost {
     public struct Options: Sendable {
         /// Local worker processes (default: the CPUs this process may use).
         public var processes: Int?
-        /// Tasks claimed in one statement.
+        /// The most tasks claimed in one statement (a host also holds no more than its free
+        /// workers plus a prefetch for tiny tasks of up to twice this).
         public var claimBatch: Int
         /// How long a claim lasts without a heartbeat.
         public var lease: Duration

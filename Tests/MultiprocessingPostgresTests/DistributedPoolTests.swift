@@ -77,7 +77,16 @@ struct DistributedPoolTests {
         let job = try await pool.start(PGNap(milliseconds: 20), Array(0..<600))
         // Once the victim is running tasks, kill it and its workers' parent with it.
         let victim = hosts[0]
-        try await waitUntil { try await pool.status().runningByHost.keys.contains { $0.contains("-\(victim.pid)-") } }
+        // A host holds a task per worker plus a short prefetch, so between two claims it may
+        // hold none: freeze it, and kill it only while it holds tasks.
+        try await waitUntil {
+            kill(victim.pid, SIGSTOP)
+            if try await pool.status().runningByHost.contains(where: { $0.key.contains("-\(victim.pid)-") && $0.value > 0 }) {
+                return true
+            }
+            kill(victim.pid, SIGCONT)
+            return false
+        }
         let victimWorkers = childPIDs(of: victim.pid)
         #expect(!victimWorkers.isEmpty)
         let killedAt = ContinuousClock.now
@@ -331,7 +340,8 @@ extension DistributedPoolTests {
         let server = try await PostgresServer.shared.start()
         let queue = uniqueQueue("drain")
         // A lease of a minute: the tasks can only finish in time if the host itself finishes them.
-        let host = try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 60)
+        // Four workers: a host holds a task per free worker, so it holds all four.
+        let host = try ChildProgram.host(url: server.url, queue: queue, processes: 4, leaseSeconds: 60)
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
         let job = try await pool.start(PGNap(milliseconds: 300), Array(0..<4))
