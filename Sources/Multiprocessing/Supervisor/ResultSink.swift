@@ -61,8 +61,10 @@ final class ResultSink: Sendable {
             state.version += 1
             return state.takeWaiters()
         }
-        for waiter in waiters { waiter.resume() }
+        // Counted before a reader can see the piece: a stream that has read everything has
+        // its progress at the total.
         progress?.advance(by: piece.count, failed: piece.failures.count)
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Ends the call with `error` (cancellation, termination); later deliveries are ignored by readers.
