@@ -54,6 +54,9 @@ final class ResultSink: Sendable {
     // MARK: Producer side (reactor, feeder)
 
     func deliver(_ piece: ResultPiece) {
+        // Counted before a reader can see the piece: a stream that has read everything has its
+        // progress at the total.
+        progress?.advance(by: piece.count, failed: piece.failures.count)
         let waiters = state.withLock { state in
             state.resolved += piece.count
             state.bufferedBytes += piece.outputs.count
@@ -61,9 +64,6 @@ final class ResultSink: Sendable {
             state.version += 1
             return state.takeWaiters()
         }
-        // Counted before a reader can see the piece: a stream that has read everything has
-        // its progress at the total.
-        progress?.advance(by: piece.count, failed: piece.failures.count)
         for waiter in waiters { waiter.resume() }
     }
 
