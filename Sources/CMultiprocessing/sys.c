@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <unistd.h>
 #include "CMultiprocessing.h"
@@ -22,6 +23,18 @@ const uint32_t CMP_EPOLLRDHUP = EPOLLRDHUP;
 
 int cmp_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0);
+}
+
+int cmp_become_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+int cmp_has_children(void) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    // WNOWAIT: only looks; a job's own waitpid still gets its children's statuses.
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0) return 1;
+    return errno == ECHILD ? 0 : 1;
 }
 
 int cmp_pidfd_open(pid_t pid) {

@@ -3,8 +3,9 @@ import Testing
 @testable import Multiprocessing
 
 /// Starts `sleep <seconds>` processes (the odd number of seconds marks them as this test's):
-/// one plain, one that leaves the process group with setsid, one as the child of a shell; then
-/// sleeps (to be killed by a timeout) or exits with status 3.
+/// one plain, one that leaves the process group with setsid, one as the child of a shell, and a
+/// daemon (a shell starts a setsid'd sleep and exits at once, so the sleep's parent is gone);
+/// then sleeps (to be killed by a timeout) or exits with status 3.
 struct StartsSleepers: Job {
     var seconds: String
     var exitAfterwards: Bool
@@ -13,12 +14,15 @@ struct StartsSleepers: Job {
         let plain = ["/bin/sleep", seconds]
         let ownSession = ["/usr/bin/setsid", "/bin/sleep", seconds]
         let underShell = ["/bin/sh", "-c", "/bin/sleep \(seconds); true"]
-        for words in exitAfterwards ? [plain, underShell] : [plain, ownSession, underShell] {
+        let daemon = ["/bin/sh", "-c", "/usr/bin/setsid /bin/sleep \(seconds) & exit 0"]
+        for words in [plain, ownSession, underShell, daemon] {
             let argv = words.map { strdup($0) } + [nil]
             defer { for pointer in argv { free(pointer) } }
             var pid: pid_t = 0
             guard posix_spawn(&pid, words[0], nil, nil, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
         }
+        // The daemon's shell has exited: its sleep now has another parent.
+        try await Task.sleep(for: .milliseconds(200))
         if exitAfterwards { exit(3) }
         try await Task.sleep(for: .seconds(60))
         return x
@@ -39,7 +43,7 @@ struct JobProcessesTests {
 
     private static func marker() -> String { "1000.\(UInt32.random(in: 100_000...999_999_999))" }
 
-    @Test("a worker killed by a timeout takes the processes its job started with it, setsid'd ones included")
+    @Test("a worker killed by a timeout takes the processes its job started with it, setsid'd ones and daemons included")
     func timeoutKillsJobProcesses() async throws {
         let seconds = Self.marker()
         try await withProcessPool(workers: 1) { pool in
@@ -55,7 +59,7 @@ struct JobProcessesTests {
         for pid in sleepers(seconds) { kill(pid, SIGKILL) }
     }
 
-    @Test("a worker that exits by itself takes the processes its job started in its process group with it")
+    @Test("a worker that exits by itself takes the processes its job started with it, setsid'd ones and daemons included")
     func exitKillsGroup() async throws {
         let seconds = Self.marker()
         try await withProcessPool(workers: 1) { pool in

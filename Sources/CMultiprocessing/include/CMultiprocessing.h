@@ -22,6 +22,10 @@ int cmp_available_cpus(void);
 
 /// PR_SET_PDEATHSIG where it exists (Linux); returns 0 or -1.
 int cmp_set_parent_death_signal(int signal);
+/// Makes the calling process the one its orphaned descendants are re-parented to.
+int cmp_become_child_subreaper(void);
+/// 1 when the calling process has a child (running or not yet reaped), 0 when it has none.
+int cmp_has_children(void);
 
 int cmp_pidfd_open(pid_t pid);
 /// pipe2(O_CLOEXEC).

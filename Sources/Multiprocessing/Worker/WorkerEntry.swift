@@ -19,6 +19,7 @@ func swiftMultiprocessingWorkerMain() {
     // Die with the parent. The parent may already be gone: then exit now.
     _ = cmp_set_parent_death_signal(SIGKILL)
     if getppid() != marker.parentPID { _exit(0) }
+    WorkerDescendants.adoptOrphans()
 
     // The channel and status page must not leak into programs a job starts, and the channel
     // moves out of the way of the low descriptors jobs use.

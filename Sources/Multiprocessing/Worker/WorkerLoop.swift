@@ -228,6 +228,7 @@ final class WorkerLoop {
 
     func exitWorker(_ status: Int32) -> Never {
         fflush(nil)
+        WorkerDescendants.killStrays()
         _exit(status)
     }
 
