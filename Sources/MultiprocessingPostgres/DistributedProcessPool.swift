@@ -35,8 +35,9 @@ public final class DistributedProcessPool: JobPool {
         /// How long collecting results, cancelling and reading the status ride out a database
         /// that cannot be used (a restart, a failover, a dropped connection: they reconnect
         /// with back-off); past it they throw ``DistributedPoolError/databaseUnavailable(_:)``.
-        /// Submitting (``DistributedProcessPool/start(_:_:timeout:retries:priority:)``) is not retried:
-        /// a lost reply could not tell whether the job was stored.
+        /// Submitting (``DistributedProcessPool/start(_:_:timeout:retries:priority:)``) rides it out
+        /// too: each job carries a token of its submitter's, so a try whose reply was lost after
+        /// it committed is found, not stored twice.
         public var outageTolerance: Duration
         /// The longest a task may run when neither the call nor ``timeout`` gives a limit
         /// (default: an hour). Its host holds the task's lease while it runs, so without a
@@ -47,13 +48,18 @@ public final class DistributedProcessPool: JobPool {
         /// tasks of higher-priority open jobs first; jobs of one priority share the hosts in
         /// turn, so a small job behind a big one starts at once.
         public var priority: Int
+        /// How many tasks of one of this pool's jobs may run at once, on all hosts together
+        /// (nil: no limit; values below 1 count as 1): a job that calls a rate-limited service,
+        /// or that should leave room for others. Tasks a host has claimed count as running.
+        public var maxRunningTasksPerJob: Int?
 
         public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
                     pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15),
                     outageTolerance: Duration = .seconds(60), defaultMaxRunTime: Duration? = .seconds(3_600),
-                    priority: Int = 0) {
+                    priority: Int = 0, maxRunningTasksPerJob: Int? = nil) {
             self.defaultMaxRunTime = defaultMaxRunTime
             self.priority = priority
+            self.maxRunningTasksPerJob = maxRunningTasksPerJob
             self.maxAttempts = maxAttempts
             self.timeout = timeout
             self.maxPayloadBytes = maxPayloadBytes
@@ -128,33 +134,13 @@ public final class DistributedProcessPool: JobPool {
         let timeoutMS = limit.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
         let outputType = _mangledTypeName(J.Output.self) ?? String(reflecting: J.Output.self)
         let jobName = String(reflecting: J.self)
-        // One transaction: a job is in the queue with all its tasks or not at all (a submitter that
-        // dies half-way must not leave a job that can never finish).
-        let (queue, buildIdentity, logger) = (queue, buildIdentity, database.logger)
-        let jobID = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
-            var jobID: Int64 = 0
-            for try await id in try await connection.query("""
-                INSERT INTO mp_jobs (queue, build_id, job_type, job_name, output_type, job_blob, total, max_attempts, timeout_ms, priority)
-                VALUES (\(queue), \(buildIdentity), \(typeName), \(jobName), \(outputType), \(ByteBuffer(bytes: jobBlob)),
-                        \(Int32(encoded.count)), \(Int32(max(1, attempts))), \(timeoutMS), \(rank))
-                RETURNING id
-                """, logger: logger).decode(Int64.self) {
-                jobID = id
-            }
-            var start = 0
-            repeat {
-                let end = min(start + 5_000, encoded.count)
-                let indices = (start..<end).map { Int32($0) }
-                let batch = Array(encoded[start..<end])
-                try await connection.query("""
-                    INSERT INTO mp_tasks (job_id, idx, queue, input)
-                    SELECT \(jobID), u.i, \(queue), u.b FROM unnest(\(indices)::int4[], \(batch)::bytea[]) AS u(i, b)
-                    """, logger: logger)
-                start = end
-            } while start < encoded.count
-            // Delivered when the transaction commits.
-            try await connection.query("SELECT pg_notify('mp_tasks', \(queue))", logger: logger)
-            return jobID
+        let row = JobSubmission(
+            queue: queue, buildIdentity: buildIdentity, typeName: typeName, jobName: jobName, outputType: outputType,
+            jobBlob: ByteBuffer(bytes: jobBlob), inputs: encoded, maxAttempts: Int32(max(1, attempts)), timeoutMS: timeoutMS,
+            priority: rank, maxRunning: options.maxRunningTasksPerJob.map { Int32(clamping: max(1, $0)) })
+        let database = database
+        let jobID = try await database.retryingThroughOutages("submitting a job", tolerance: options.outageTolerance) {
+            try await row.store(in: database)
         }
         database.logger.debug("job submitted", metadata: ["job": "\(jobID)", "tasks": "\(encoded.count)"])
         return DistributedJob(id: jobID, total: encoded.count, jobName: jobName, pool: self)

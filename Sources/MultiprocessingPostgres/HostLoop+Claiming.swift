@@ -61,11 +61,54 @@ extension HostLoop {
 
     /// Claims pending tasks of jobs submitted by this build only: a host never takes (or spends
     /// attempts on) tasks of another build, which wait for a host of theirs (a rolling deploy).
+    /// Jobs without a limit on their running tasks and jobs with one are claimed apart (see
+    /// ``claimSQL(limit:limitedJobs:)``); the limited ones only while one is open, and first in
+    /// every other round, so that neither kind starves the other.
     func claim(limit: Int) async throws -> [ClaimedTask] {
+        let limitedFirst = limitedJobsOpen.load(ordering: .relaxed) && claimRounds.add(1, ordering: .relaxed).newValue % 2 == 0
         var claimed: [ClaimedTask] = []
-        for try await (jobID, index, input) in try await database.execute(claimSQL(limit: limit))
-            .decode((Int64, Int32, ByteBuffer).self) {
-            claimed.append(ClaimedTask(jobID: jobID, index: index, input: input))
+        if limitedFirst { claimed = try await claimLimited(limit: limit) }
+        if claimed.count < limit { claimed += try await claimUnlimited(limit: limit - claimed.count) }
+        if !limitedFirst && claimed.count < limit && limitedJobsOpen.load(ordering: .relaxed) {
+            claimed += try await claimLimited(limit: limit - claimed.count)
+        }
+        return claimed
+    }
+
+    private func claimUnlimited(limit: Int) async throws -> [ClaimedTask] {
+        try await took(database.execute(claimSQL(limit: limit, limitedJobs: false)))
+    }
+
+    /// A claim of limited jobs' tasks, in a transaction that holds the queue's limited-claim
+    /// lock: the running tasks it counts cannot grow meanwhile (claims are the only way a task
+    /// starts running; its statement sees what the claims before it committed).
+    private func claimLimited(limit: Int) async throws -> [ClaimedTask] {
+        let (lock, query) = (limitedClaimLockSQL(), claimSQL(limit: limit, limitedJobs: true))
+        let rows = try await database.client.withTransaction(logger: logger) { connection -> [ClaimRow] in
+            try await connection.query(lock, logger: logger)
+            return try await Self.rows(connection.query(query, logger: logger))
+        }
+        return record(rows)
+    }
+
+    typealias ClaimRow = (jobID: Int64?, index: Int32?, input: ByteBuffer?, limitedOpen: Bool)
+
+    private static func rows(_ sequence: PostgresRowSequence) async throws -> [ClaimRow] {
+        var rows: [ClaimRow] = []
+        for try await row in sequence.decode((Int64?, Int32?, ByteBuffer?, Bool).self) { rows.append(row) }
+        return rows
+    }
+
+    private func took(_ sequence: PostgresRowSequence) async throws -> [ClaimedTask] {
+        record(try await Self.rows(sequence))
+    }
+
+    /// The tasks a claim's rows hold, now held by this host; notes whether a limited job is open.
+    private func record(_ rows: [ClaimRow]) -> [ClaimedTask] {
+        if let open = rows.first?.limitedOpen { limitedJobsOpen.store(open, ordering: .relaxed) }
+        let claimed = rows.compactMap { row -> ClaimedTask? in
+            guard let jobID = row.jobID, let index = row.index, let input = row.input else { return nil }
+            return ClaimedTask(jobID: jobID, index: index, input: input)
         }
         if !claimed.isEmpty {
             state.withLock { state in

@@ -16,6 +16,9 @@ final class HostLoop: Sendable {
     let pacer: ClaimPacer
     let state = Mutex(State())
     let claimBell = Doorbell()
+    /// Whether the last claim saw an open job with a limit on its running tasks.
+    let limitedJobsOpen = Atomic<Bool>(false)
+    let claimRounds = Atomic<UInt64>(0)
     let writeBell = Doorbell()
 
     /// Job rows kept beyond those with tasks running here (the cache is trimmed to this).

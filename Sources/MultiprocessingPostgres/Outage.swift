@@ -11,8 +11,20 @@ enum Outage {
     /// connections (53300).
     private static let transientStates: Set<String> = ["57P01", "57P02", "57P03", "53300"]
 
+    /// The error a transaction's wrapper holds (the first of its steps that failed), or `error`.
+    static func unwrapped(_ error: any Error) -> any Error {
+        guard let wrapper = error as? PostgresTransactionError else { return error }
+        return wrapper.beginError ?? wrapper.closureError ?? wrapper.commitError ?? error
+    }
+
+    /// The server's SQLSTATE for `error`, if the server refused something.
+    static func sqlState(of error: any Error) -> String? {
+        (unwrapped(error) as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
     /// Whether `error` is one an outage causes, which the same operation can outlive.
     static func isTransient(_ error: any Error) -> Bool {
+        let error = unwrapped(error)
         if let error = error as? PSQLError {
             switch error.code {
             case .serverClosedConnection, .connectionError, .uncleanShutdown, .messageDecodingFailure,
@@ -31,7 +43,7 @@ enum Outage {
     /// `error` as a person needs it, without secrets: the client's code, the server's message,
     /// the underlying cause (PSQLError's own description says only that it hides them).
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? PSQLError else { return "\(error)" }
+        guard let error = unwrapped(error) as? PSQLError else { return "\(unwrapped(error))" }
         var parts = ["\(error.code)"]
         if let message = error.serverInfo?[.message] { parts.append("the server said: \(message)") }
         if let underlying = error.underlying { parts.append("\(underlying)") }

@@ -75,6 +75,15 @@ enum Schema {
         [
             "ALTER TABLE mp_jobs ADD COLUMN priority integer NOT NULL DEFAULT 0",
         ],
+        // Version 3: a limit on a job's running tasks (NULL: none; older builds' jobs have none,
+        // and their hosts never claim this build's jobs), and the submitter's token that makes
+        // a retried `start` idempotent.
+        [
+            "ALTER TABLE mp_jobs ADD COLUMN max_running integer",
+            "ALTER TABLE mp_jobs ADD COLUMN submission text",
+            "CREATE UNIQUE INDEX mp_jobs_submission ON mp_jobs (submission) WHERE submission IS NOT NULL",
+            "CREATE INDEX mp_tasks_running ON mp_tasks (job_id) WHERE state = 'running'",
+        ],
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -117,3 +117,37 @@ final class HangGuardRace<Value: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 }
+
+/// When a task ran, on the one monotonic clock of the machine (hosts are processes of it).
+struct PGSpan: Codable, Sendable {
+    var start: UInt64
+    var end: UInt64
+
+    /// The most spans running at one instant.
+    static func mostAtOnce(_ spans: [PGSpan]) -> Int {
+        // An end at the instant of a start comes first: those two did not overlap.
+        var edges: [(at: UInt64, step: Int)] = []
+        for span in spans {
+            edges.append((span.start, 1))
+            edges.append((span.end, -1))
+        }
+        edges.sort { left, right in left.at != right.at ? left.at < right.at : left.step < right.step }
+        var now = 0
+        var most = 0
+        for edge in edges {
+            now += edge.step
+            most = max(most, now)
+        }
+        return most
+    }
+}
+
+/// Naps and reports when it ran.
+struct PGTimedNap: Job {
+    var milliseconds: Int
+    func run(_ x: Int) async throws -> PGSpan {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return PGSpan(start: start, end: DispatchTime.now().uptimeNanoseconds)
+    }
+}
