@@ -28,7 +28,7 @@ final class ChaosLedger: Sendable {
         } catch {
             state.withLock {
                 $0.ended = true
-                $0.error = "\(error)"
+                $0.error = String(reflecting: error)
             }
         }
     }
