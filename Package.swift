@@ -54,11 +54,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Shows a queue's state, migrates its schema and removes finished jobs.
+        // The distributed pool's fault-injection runner (server restarts and kills, frozen and
+        // cut-off hosts, poisoned outcomes, mixed builds) and the throwaway server, child
+        // processes and network namespaces it drives: shared by the tests and `mp-postgres chaos`.
+        .target(
+            name: "MultiprocessingPostgresChaos",
+            dependencies: [
+                "Multiprocessing",
+                "MultiprocessingPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shows a queue's state, migrates its schema and removes finished jobs; runs the fault suite.
         .executableTarget(
             name: "MPPostgres",
             dependencies: [
                 "MultiprocessingPostgres",
+                "MultiprocessingPostgresChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,7 +125,11 @@ let package = Package(
         // Runs against a real PostgreSQL server that the tests start themselves (initdb + pg_ctl).
         .testTarget(
             name: "MultiprocessingPostgresTests",
-            dependencies: ["MultiprocessingPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "MultiprocessingPostgres",
+                "MultiprocessingPostgresChaos",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

@@ -30,6 +30,10 @@ enum Outage {
             case .serverClosedConnection, .connectionError, .uncleanShutdown, .messageDecodingFailure,
                  .unexpectedBackendMessage:
                 return true
+            case .clientClosedConnection:
+                // The client closes a connection on the server's FATAL (57P01 of a fast shutdown)
+                // and fails the query in flight with this code, the server's error underneath.
+                return error.underlying.map(isTransient) ?? true
             case .server:
                 let state = error.serverInfo?[.sqlState] ?? ""
                 return state.hasPrefix("08") || transientStates.contains(state)
@@ -61,12 +65,16 @@ extension QueueDatabase {
         _ operation: String, tolerance: Duration, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let deadline = ContinuousClock.now + tolerance
+        // One try may not use up the whole tolerance: a query sent on a connection that died
+        // unseen (a killed server) can wait for ever, and the next try gets a fresh one.
+        let perTry = max(.seconds(5), tolerance / 4)
         var pause = Duration.milliseconds(100)
         var lastCause = "no connection came"
         while true {
-            let remaining = deadline - .now
+            let remaining = min(deadline - .now, perTry)
             do {
                 if let value = try await Self.within(remaining, body) { return value }
+                lastCause = "no answer within \(remaining)"
             } catch {
                 guard Outage.isTransient(error), !Task.isCancelled else { throw error }
                 lastCause = Outage.describe(error)

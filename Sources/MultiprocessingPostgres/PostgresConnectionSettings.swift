@@ -63,7 +63,9 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
         return "postgres://\(username)@\(at)/\(database ?? "")\(place)\(place.isEmpty ? "?" : "&")sslmode=\(tls.rawValue)"
     }
 
-    var clientConfiguration: PostgresClient.Configuration {
+    /// The client settings every connection of the pool uses (for the fault runner's own looks at the tables).
+    @_spi(Testing)
+    public var clientConfiguration: PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socketDirectory {
             configuration = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username,
