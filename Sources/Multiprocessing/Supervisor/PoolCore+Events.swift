@@ -21,7 +21,7 @@ extension PoolCore: WorkerConnectionDelegate {
                 handleDropped(try TaskListMessage(decoding: frame.body).taskIDs, slot: slot)
             case .fatal:
                 let message = try FatalMessage(decoding: frame.body)
-                Self.logger.error("worker \(slot.pid) stopped: \(message.message)")
+                logger.error("worker \(slot.pid) stopped: \(message.message)")
                 if slot.killReason == nil { slot.killReason = .protocolViolation(message.message) }
             default:
                 worker.protocolViolation("a worker sent a frame of kind \(frame.kind)")
@@ -72,7 +72,7 @@ extension PoolCore: WorkerConnectionDelegate {
             _ = try ResultsValidation.check(message, resolvedUpTo: 0, range: 0..<1, outputsAreArray: false)
             if let failure = message.failures.first {
                 let why = "the initializer failed: \(failure.typeName): \(failure.message)"
-                Self.logger.error("worker \(slot.pid): \(why)")
+                logger.error("worker \(slot.pid): \(why)")
                 kill(slot, reason: .startupFailure(why), grace: nil)
             } else {
                 becomeReady(slot)
