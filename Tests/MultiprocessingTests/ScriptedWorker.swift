@@ -81,6 +81,14 @@ final class ScriptedWorker: ScriptedProcess {
         /// Writes bytes that are not a frame (a stray write into the channel's descriptor).
         case garbage
 
+        /// Ends the worker whatever it is doing (garbage: the pool kills it).
+        var isFatal: Bool {
+            switch self {
+            case .die, .garbage: return true
+            default: return false
+            }
+        }
+
         var description: String {
             switch self {
             case .step: return "step"

@@ -231,7 +231,7 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
             let live = liveWorkers
             guard !live.isEmpty else { return }
             let worker = live[n % live.count]
-            if case .die = action, worker.exposed.isEmpty, hasTasks(worker) {
+            if action.isFatal, worker.exposed.isEmpty, hasTasks(worker) {
                 // A death charged to nobody bumps the first task's count of such deaths; past
                 // PoolCore.maxUnblamedCrashes its first item is charged. Kept below that here
                 // (the bound has its own test), so that the oracle can say who may be charged.

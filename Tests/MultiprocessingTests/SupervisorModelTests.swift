@@ -18,6 +18,7 @@ struct SupervisorModelTests {
 
     static func failures(of scenario: ModelScenario) -> [String] {
         let run = SupervisorModelRun(scenario)
+        run.trace = getenv("MODEL_TRACE") != nil
         run.run()
         return run.violations
     }
@@ -45,6 +46,18 @@ struct SupervisorModelTests {
             workers: 1, calls: [.init(natures: ".g", chunk: 2, retries: 1), .init(natures: "...", chunk: 1)],
             events: [.open(0), .open(1), .worker(0, .read), .worker(0, .step), .worker(0, .step), .worker(0, .step),
                      .worker(0, .step), .worker(0, .step)])
+        let violations = Self.failures(of: scenario)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    /// A worker kept empty for an isolated task stayed kept after that task was gone (its call
+    /// cancelled): no other task could use it, and with one worker every call waited for ever.
+    @Test("a worker kept for an isolated task is released when no isolated task waits")
+    func reservationOutlivesItsTask() {
+        let scenario = ModelScenario(
+            workers: 1, calls: [.init(natures: ".e", chunk: 2, retries: 1), .init(natures: "..", chunk: 2)],
+            events: [.open(0), .worker(0, .read)] + Array(repeating: .worker(0, .step), count: 6)
+                + [.worker(0, .read), .worker(0, .step), .worker(0, .step), .open(1), .cancel(0, graceful: true)])
         let violations = Self.failures(of: scenario)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
     }

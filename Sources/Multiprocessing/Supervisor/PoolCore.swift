@@ -200,6 +200,9 @@ final class PoolCore: @unchecked Sendable {
             }
         }
         if call.isComplete { completeCall(call) }
+        // Its queued tasks are gone: what waited behind them (or for a worker kept for one of
+        // them) may go now.
+        dispatch()
     }
 
     /// Stops a call's queued work and tells its caller why; tasks in flight are left to finish
@@ -240,7 +243,17 @@ final class PoolCore: @unchecked Sendable {
         guard isAcceptingWork else { return }
         // However this returns, items now in flight need their timeouts watched.
         defer { scheduleTimeoutCheck() }
+        // A worker is kept empty only while an isolated task waits for one: the one it was
+        // kept for may be gone (its call cancelled or ended, or it went to another empty worker).
+        if reservedSlot != nil, !readyCalls.contains(where: { calls[$0].map { !$0.ended && $0.pending.first?.isolated == true } ?? false }) {
+            reservedSlot = nil
+        }
         var rounds = readyCalls.count
+        // Calls no worker has room for now. They keep their turn, and the calls behind them are
+        // still served: an isolated task there may take the empty worker kept for it, which no
+        // other task may use (stopping at the first blocked call left it waiting for ever).
+        var blocked: [UInt64] = []
+        defer { readyCalls.insert(contentsOf: blocked, at: readyCalls.startIndex) }
         while rounds > 0, let callID = readyCalls.popFirst() {
             rounds -= 1
             guard let call = calls[callID], !call.ended, let next = call.pending.first else { continue }
@@ -257,8 +270,8 @@ final class PoolCore: @unchecked Sendable {
             } else {
                 let depth = call.pipelineDepth(taskItems: next.range.count)
                 guard let found = leastLoadedReadySlot(below: depth) else {
-                    readyCalls.prepend(callID)
-                    return
+                    blocked.append(callID)
+                    continue
                 }
                 slot = found
             }
@@ -275,7 +288,7 @@ final class PoolCore: @unchecked Sendable {
                 rounds += 1
             }
         }
-        if readyCalls.isEmpty { stealForIdleWorkers() }
+        if readyCalls.isEmpty && blocked.isEmpty { stealForIdleWorkers() }
     }
 
     /// With nothing left to hand out, an idle worker takes tasks that wait behind a slow one
