@@ -56,6 +56,8 @@ protocol ScriptedWorkerObserver: AnyObject {
     func sent(_ item: ItemKey, worker: ScriptedWorker)
     /// The worker died with these items begun and their results not sent.
     func died(_ worker: ScriptedWorker, status: ProcessExitStatus, exposed: [ItemKey])
+    /// The pool sent the worker a signal (it may outlive a SIGTERM).
+    func signalled(_ worker: ScriptedWorker, _ signal: Int32)
 }
 
 /// A worker process played by the test, frame by frame: the pool's side of its channel, its
@@ -214,6 +216,7 @@ final class ScriptedWorker: ScriptedProcess {
     func signal(_ signal: Int32) {
         signals.append(signal)
         guard isAlive else { return }
+        observer?.signalled(self, signal)
         if signal == SIGKILL || (signal == SIGTERM && !ignoresTerm) { die(.signaled(signal)) }
     }
 

@@ -183,7 +183,7 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
     private var sent: Set<ItemKey> = []
     private var exposures: [ItemKey: Int] = [:]
     private var beganAt: [ItemKey: UInt64] = [:]
-    /// The longest an item was seen running when its worker died (for timeouts).
+    /// The longest an item was seen running when its worker was signalled or died (for timeouts).
     private var longestFatalRun: [ItemKey: UInt64] = [:]
 
     init(_ scenario: ModelScenario) {
@@ -231,11 +231,12 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
             let live = liveWorkers
             guard !live.isEmpty else { return }
             let worker = live[n % live.count]
-            if action.isFatal, worker.exposed.isEmpty, hasTasks(worker) {
+            if action.isFatal, worker.exposed.isEmpty {
                 // A death charged to nobody bumps the first task's count of such deaths; past
                 // PoolCore.maxUnblamedCrashes its first item is charged. Kept below that here
-                // (the bound has its own test), so that the oracle can say who may be charged.
-                guard unblamedDeaths < PoolCore.maxUnblamedCrashes else { return }
+                // (the bound has its own test), so that the oracle can say who may be charged:
+                // every outside death with nothing begun and undelivered counts.
+                guard unblamedDeaths < PoolCore.maxUnblamedCrashes - 1 else { return }
                 unblamedDeaths += 1
             }
             worker.perform(action)
@@ -258,10 +259,6 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
             for call in calls where call.sink == nil { open(call) }
             core.close()
         }
-    }
-
-    private func hasTasks(_ worker: ScriptedWorker) -> Bool {
-        core.slots.first { $0.pid == worker.pid }.map { !$0.inFlight.isEmpty } ?? false
     }
 
     private func open(_ call: CallModel) {
@@ -346,6 +343,14 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
     func died(_ worker: ScriptedWorker, status: ProcessExitStatus, exposed: [ItemKey]) {
         deaths += 1
         for item in Set(exposed) { exposures[item, default: 0] += 1 }
+        noteRunningTime(worker)
+    }
+
+    func signalled(_ worker: ScriptedWorker, _ signal: Int32) {
+        noteRunningTime(worker)
+    }
+
+    private func noteRunningTime(_ worker: ScriptedWorker) {
         // The parent times the last item begun, returned or not (the page names it until the
         // next begins; between two items a worker spends microseconds, unless it is stopped).
         if let item = worker.lastBegun, let start = beganAt[item] {

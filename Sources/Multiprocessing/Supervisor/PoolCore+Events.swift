@@ -34,8 +34,9 @@ extension PoolCore: WorkerConnectionDelegate {
     }
 
     private func handleHello(_ hello: HelloMessage, slot: WorkerSlot) throws {
-        // A worker being stopped (the pool terminated while it started) may still say hello.
-        if slot.phase == .exiting { return }
+        // A worker being stopped (the pool terminated while it started) may still say hello;
+        // one that was ready has said it already, and a second is not a hello but stray bytes.
+        if slot.phase == .exiting && !slot.startedUp { return }
         guard slot.phase == .starting else { throw ProtocolError(reason: "a second hello") }
         guard hello.version == Frame.protocolVersion, hello.buildID == ExecutableIdentity.current else {
             let why = "worker speaks protocol \(hello.version) of build \(hello.buildID); expected \(Frame.protocolVersion) of \(ExecutableIdentity.current)"
