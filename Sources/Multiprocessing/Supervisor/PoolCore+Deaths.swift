@@ -28,7 +28,7 @@ extension PoolCore {
             noteCrash()
             statistics.workerCrashes += 1
             if !slot.inFlight.isEmpty || status != .exited(0) {
-                Self.logger.warning("worker \(slot.pid) \(status) with \(slot.inFlight.count) task(s) in hand: \(cause)")
+                logger.warning("worker \(slot.pid) \(status) with \(slot.inFlight.count) task(s) in hand: \(cause)")
             }
         }
 

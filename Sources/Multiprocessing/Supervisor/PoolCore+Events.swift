@@ -21,7 +21,7 @@ extension PoolCore: WorkerConnectionDelegate {
                 handleDropped(try TaskListMessage(decoding: frame.body).taskIDs, slot: slot)
             case .fatal:
                 let message = try FatalMessage(decoding: frame.body)
-                Self.logger.error("worker \(slot.pid) stopped: \(message.message)")
+                logger.error("worker \(slot.pid) stopped: \(message.message)")
                 if slot.killReason == nil { slot.killReason = .protocolViolation(message.message) }
             default:
                 worker.protocolViolation("a worker sent a frame of kind \(frame.kind)")
@@ -34,8 +34,9 @@ extension PoolCore: WorkerConnectionDelegate {
     }
 
     private func handleHello(_ hello: HelloMessage, slot: WorkerSlot) throws {
-        // A worker being stopped (the pool terminated while it started) may still say hello.
-        if slot.phase == .exiting { return }
+        // A worker being stopped (the pool terminated while it started) may still say hello;
+        // one that was ready has said it already, and a second is not a hello but stray bytes.
+        if slot.phase == .exiting && !slot.startedUp { return }
         guard slot.phase == .starting else { throw ProtocolError(reason: "a second hello") }
         guard hello.version == Frame.protocolVersion, hello.buildID == ExecutableIdentity.current else {
             let why = "worker speaks protocol \(hello.version) of build \(hello.buildID); expected \(Frame.protocolVersion) of \(ExecutableIdentity.current)"
@@ -72,7 +73,7 @@ extension PoolCore: WorkerConnectionDelegate {
             _ = try ResultsValidation.check(message, resolvedUpTo: 0, range: 0..<1, outputsAreArray: false)
             if let failure = message.failures.first {
                 let why = "the initializer failed: \(failure.typeName): \(failure.message)"
-                Self.logger.error("worker \(slot.pid): \(why)")
+                logger.error("worker \(slot.pid): \(why)")
                 kill(slot, reason: .startupFailure(why), grace: nil)
             } else {
                 becomeReady(slot)

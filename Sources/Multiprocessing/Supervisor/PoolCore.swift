@@ -33,12 +33,22 @@ final class PoolCore: @unchecked Sendable {
     private var spawnRetryLevel = 0
     private var timeoutTimer: UInt64?
     /// A worker kept from new tasks so that an isolated one gets it empty.
-    private weak var reservedSlot: WorkerSlot?
+    private(set) weak var reservedSlot: WorkerSlot?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts over the pool's life, for ``ProcessPool/statistics()``.
     var statistics = ProcessPool.Statistics()
 
-    static let logger = SupervisorLogHandler.logger(label: "swift-multiprocessing.pool")
+    static let defaultLogger = SupervisorLogHandler.logger(label: "swift-multiprocessing.pool")
+    var logger = PoolCore.defaultLogger
+    /// The logger each worker's connection gets.
+    var workerLogger = WorkerConnection.defaultLogger
+
+    /// Starts a worker: a process, always, except in the supervisor's model test, whose
+    /// workers are scripted endpoints on the test's side of a socket pair (see
+    /// ``ScriptedProcess``). Called once per worker started, on the reactor thread.
+    var spawn: (WorkerLaunchConfiguration) throws(SpawnFailure) -> SpawnedWorker = { configuration throws(SpawnFailure) in
+        try WorkerSpawner.spawnClassified(configuration)
+    }
 
     init(reactor: Reactor, configuration: PoolConfiguration) {
         self.reactor = reactor
@@ -76,7 +86,7 @@ final class PoolCore: @unchecked Sendable {
         if case .broken = state { return }
         let spawned: SpawnedWorker
         do {
-            spawned = try WorkerSpawner.spawnClassified(configuration.launch)
+            spawned = try spawn(configuration.launch)
         } catch {
             if error.isTransient {
                 spawnFailedTransiently(error)
@@ -87,7 +97,7 @@ final class PoolCore: @unchecked Sendable {
         }
         spawnSucceeded()
         let connection = WorkerConnection(spawned: spawned, reactor: reactor,
-                                          maxFrameSize: configuration.launch.maxFrameSize)
+                                          maxFrameSize: configuration.launch.maxFrameSize, logger: workerLogger)
         connection.delegate = self
         let slot = WorkerSlot(connection: connection)
         slots.append(slot)
@@ -190,6 +200,9 @@ final class PoolCore: @unchecked Sendable {
             }
         }
         if call.isComplete { completeCall(call) }
+        // Its queued tasks are gone: what waited behind them (or for a worker kept for one of
+        // them) may go now.
+        dispatch()
     }
 
     /// Stops a call's queued work and tells its caller why; tasks in flight are left to finish
@@ -230,7 +243,17 @@ final class PoolCore: @unchecked Sendable {
         guard isAcceptingWork else { return }
         // However this returns, items now in flight need their timeouts watched.
         defer { scheduleTimeoutCheck() }
+        // A worker is kept empty only while an isolated task waits for one: the one it was
+        // kept for may be gone (its call cancelled or ended, or it went to another empty worker).
+        if reservedSlot != nil, !readyCalls.contains(where: { calls[$0].map { !$0.ended && $0.pending.first?.isolated == true } ?? false }) {
+            reservedSlot = nil
+        }
         var rounds = readyCalls.count
+        // Calls no worker has room for now. They keep their turn, and the calls behind them are
+        // still served: an isolated task there may take the empty worker kept for it, which no
+        // other task may use (stopping at the first blocked call left it waiting for ever).
+        var blocked: [UInt64] = []
+        defer { readyCalls.insert(contentsOf: blocked, at: readyCalls.startIndex) }
         while rounds > 0, let callID = readyCalls.popFirst() {
             rounds -= 1
             guard let call = calls[callID], !call.ended, let next = call.pending.first else { continue }
@@ -247,8 +270,8 @@ final class PoolCore: @unchecked Sendable {
             } else {
                 let depth = call.pipelineDepth(taskItems: next.range.count)
                 guard let found = leastLoadedReadySlot(below: depth) else {
-                    readyCalls.prepend(callID)
-                    return
+                    blocked.append(callID)
+                    continue
                 }
                 slot = found
             }
@@ -265,7 +288,7 @@ final class PoolCore: @unchecked Sendable {
                 rounds += 1
             }
         }
-        if readyCalls.isEmpty { stealForIdleWorkers() }
+        if readyCalls.isEmpty && blocked.isEmpty { stealForIdleWorkers() }
     }
 
     /// With nothing left to hand out, an idle worker takes tasks that wait behind a slow one
@@ -280,7 +303,7 @@ final class PoolCore: @unchecked Sendable {
                 slot.inFlight.indices.dropFirst().filter { !slot.inFlight[$0].stealRequested }
             }
             // Workers stuck in a long item first: their queues wait the longest.
-            let now = cmp_monotonic_ns()
+            let now = reactor.now()
             guard let victim = slots.max(by: { (isStalled($0, now: now) ? 1 << 20 : 0) + stealable($0).count
                                              < (isStalled($1, now: now) ? 1 << 20 : 0) + stealable($1).count }) else { return }
             let candidates = stealable(victim)
@@ -297,7 +320,7 @@ final class PoolCore: @unchecked Sendable {
     /// (tasks queued behind one would wait for it; they go to another worker, or wait here),
     /// and neither runs an isolated task nor is kept free for one.
     private func leastLoadedReadySlot(below depth: Int) -> WorkerSlot? {
-        let now = cmp_monotonic_ns()
+        let now = reactor.now()
         var best: WorkerSlot?
         for slot in slots where slot.phase == .ready && slot.inFlight.count < depth && !isStalled(slot, now: now)
             && slot !== reservedSlot && !slot.inFlight.contains(where: { $0.spec.isolated }) {
@@ -443,7 +466,7 @@ final class PoolCore: @unchecked Sendable {
         case .broken, .terminating: return
         case .running, .closing: break
         }
-        Self.logger.error("\(why)")
+        logger.error("\(why)")
         state = .broken(why)
         if let spawnRetryTimer { reactor.cancelTimer(spawnRetryTimer) }
         spawnRetryTimer = nil
@@ -461,7 +484,7 @@ final class PoolCore: @unchecked Sendable {
         statistics.transientSpawnFailures += 1
         let text = failure.description
         if statistics.spawnFailure != text {
-            Self.logger.warning("cannot start a worker for now, retrying with back-off: \(text)")
+            logger.warning("cannot start a worker for now, retrying with back-off: \(text)")
             statistics.spawnFailure = text
         }
         let delay = Duration.milliseconds(min(1000, 10 << min(spawnRetryLevel, 7)))
@@ -476,7 +499,7 @@ final class PoolCore: @unchecked Sendable {
     private func spawnSucceeded() {
         spawnRetryLevel = 0
         if let failure = statistics.spawnFailure {
-            Self.logger.notice("workers start again (they could not: \(failure))")
+            logger.notice("workers start again (they could not: \(failure))")
             statistics.spawnFailure = nil
         }
     }
@@ -485,7 +508,7 @@ final class PoolCore: @unchecked Sendable {
     func replaceWorkers() {
         let missing = liveWorkerTarget - slots.filter { $0.phase != .exiting && $0.phase != .retiring }.count - respawnsScheduled
         guard missing > 0 else { return }
-        let now = cmp_monotonic_ns()
+        let now = reactor.now()
         while let first = recentCrashes.first, now &- first > 1_000_000_000 { recentCrashes.removeFirst() }
         let delay = respawnDelay()
         for _ in 0..<missing {
@@ -512,7 +535,7 @@ final class PoolCore: @unchecked Sendable {
     }
 
     func noteCrash() {
-        recentCrashes.append(cmp_monotonic_ns())
+        recentCrashes.append(reactor.now())
     }
 
     func noteStartedUp() {
@@ -544,7 +567,7 @@ final class PoolCore: @unchecked Sendable {
     /// Kills the worker of any item that has run past its call's timeout. The item's start is
     /// the first time the parent saw it running, so an item may run up to one tick too long.
     private func checkTimeouts() {
-        let now = cmp_monotonic_ns()
+        let now = reactor.now()
         for slot in slots where slot.killReason == nil && !slot.inFlight.isEmpty {
             guard let (task, offset, runningFor) = slot.runningItem(now: now),
                   let timeout = calls[task.spec.callID]?.options.timeout else { continue }

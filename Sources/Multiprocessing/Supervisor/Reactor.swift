@@ -38,12 +38,18 @@ final class Reactor: @unchecked Sendable {
 
     private static let wakeToken: UInt64 = 0
 
-    private init() {
+    /// A stepped reactor (see ``stepped()``): no thread, its own clock.
+    private let isStepped: Bool
+    /// A stepped reactor's clock, in nanoseconds; it moves only by ``advance(by:)``.
+    private var steppedNow: UInt64 = 1_000_000_000
+
+    private init(stepped: Bool = false) {
         epollFD = cmp_epoll_create()
         wakeFD = cmp_eventfd()
         precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd: errno \(errno)")
         _ = cmp_epoll_add(epollFD, wakeFD, CMP_EPOLLIN, Self.wakeToken)
-        startThread()
+        isStepped = stepped
+        if !stepped { startThread() }
     }
 
     private func startThread() {
@@ -68,7 +74,19 @@ final class Reactor: @unchecked Sendable {
     }
 
     var isInLoop: Bool {
-        loopThread.load(ordering: .acquiring) == UInt(pthread_self())
+        // A stepped reactor has no thread to compare with: its one driver calls in turn.
+        isStepped || loopThread.load(ordering: .acquiring) == UInt(pthread_self())
+    }
+
+    /// The reactor's clock: the monotonic clock, or a stepped reactor's own.
+    func now() -> UInt64 {
+        isStepped ? steppedNow : cmp_monotonic_ns()
+    }
+
+    /// Where workers' standard error goes: the program's, except from a stepped reactor's
+    /// scripted workers (a test's), whose lines are only kept.
+    var workerStderrForwarder: StderrForwarder? {
+        isStepped ? nil : stderrForwarder
     }
 
     /// Confinement, checked in release builds too: one load and a compare.
@@ -122,7 +140,7 @@ final class Reactor: @unchecked Sendable {
         assertInLoop()
         let id = nextTimerID
         nextTimerID += 1
-        let deadline = cmp_monotonic_ns() &+ UInt64(max(0, delay.nanoseconds))
+        let deadline = now() &+ UInt64(max(0, delay.nanoseconds))
         timers.insert(TimerEntry(deadline: deadline, id: id, body: body))
         return id
     }
@@ -172,24 +190,31 @@ final class Reactor: @unchecked Sendable {
                 count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), 0)
             }
             if count > 0 || mailbox.withLock({ !$0.isEmpty }) { lastWork = cmp_monotonic_ns() }
-            if count > 0 {
-                for index in 0..<Int(count) {
-                    let token = tokens[index]
-                    if token == Self.wakeToken {
-                        var value: UInt64 = 0
-                        _ = Glibc.read(wakeFD, &value, 8)
-                    } else if let handler = handlers[token] {
-                        handler(events[index])
-                    }
-                }
-            }
-            runMailbox()
-            runDueTimers()
-            runEndOfIteration()
+            _ = iterate(count: Int(count), tokens: tokens, events: events)
         }
     }
 
-    private func runMailbox() {
+    /// One round after `epoll_wait`: the ready descriptors' handlers, the mailbox, the due
+    /// timers, then the end-of-round hooks (the flushes). Returns how many pieces of work ran.
+    private func iterate(count: Int, tokens: [UInt64], events: [UInt32]) -> Int {
+        var work = 0
+        for index in 0..<max(count, 0) {
+            let token = tokens[index]
+            if token == Self.wakeToken {
+                var value: UInt64 = 0
+                _ = Glibc.read(wakeFD, &value, 8)
+            } else if let handler = handlers[token] {
+                handler(events[index])
+                work += 1
+            }
+        }
+        work += runMailbox()
+        work += runDueTimers()
+        work += runEndOfIteration()
+        return work
+    }
+
+    private func runMailbox() -> Int {
         // Work posted while running the batch runs in the next round, after this round's flush.
         let batch = mailbox.withLock { work -> [@Sendable () -> Void] in
             let taken = work
@@ -197,24 +222,31 @@ final class Reactor: @unchecked Sendable {
             return taken
         }
         for work in batch { work() }
+        return batch.count
     }
 
-    private func runDueTimers() {
-        let now = cmp_monotonic_ns()
-        while let first = timers.min, first.deadline <= now {
+    private func runDueTimers() -> Int {
+        let time = now()
+        var ran = 0
+        while let first = timers.min, first.deadline <= time {
             let entry = timers.removeMin()
             if cancelledTimers.remove(entry.id) == nil {
                 entry.body()
+                ran += 1
             }
         }
+        return ran
     }
 
-    private func runEndOfIteration() {
+    private func runEndOfIteration() -> Int {
+        var ran = 0
         while !endOfIteration.isEmpty {
             let hooks = endOfIteration
             endOfIteration.removeAll()
             for hook in hooks { hook() }
+            ran += hooks.count
         }
+        return ran
     }
 
     private func nextTimeoutMilliseconds() -> Int32 {
@@ -227,6 +259,48 @@ final class Reactor: @unchecked Sendable {
         guard first.deadline > now else { return 0 }
         let milliseconds = (first.deadline - now + 999_999) / 1_000_000
         return Int32(min(milliseconds, 60_000))
+    }
+}
+
+// MARK: Stepped reactors (the supervisor's model test)
+
+extension Reactor {
+    /// A reactor without a thread, for tests that drive a pool's supervisor event by event
+    /// (see `SupervisorModelTests`): it runs a round only when ``step()`` is called, on the
+    /// caller's thread, and its clock moves only by ``advance(by:)``. Its descriptors are real
+    /// (scripted workers talk over socket pairs); ``shutDown()`` closes them.
+    static func stepped() -> Reactor {
+        Reactor(stepped: true)
+    }
+
+    /// Runs one round without waiting: what is ready now, the mailbox, the due timers, the
+    /// flushes. Returns how many pieces of work ran (0: nothing was ready).
+    func step() -> Int {
+        precondition(isStepped, "only a stepped reactor is stepped by hand")
+        let capacity = 64
+        var tokens = [UInt64](repeating: 0, count: capacity)
+        var events = [UInt32](repeating: 0, count: capacity)
+        let count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), 0)
+        return iterate(count: Int(count), tokens: tokens, events: events)
+    }
+
+    /// Moves a stepped reactor's clock on (timers fall due at the next ``step()``).
+    func advance(by duration: Duration) {
+        precondition(isStepped, "only a stepped reactor's clock is moved by hand")
+        steppedNow &+= UInt64(max(0, duration.nanoseconds))
+    }
+
+    /// Forgets every handler, timer and hook (which hold the objects they serve) and closes the
+    /// reactor's own descriptors. A stepped reactor only; it is not used again.
+    func shutDown() {
+        precondition(isStepped, "the shared reactor runs for the program's life")
+        handlers.removeAll()
+        timers = Heap()
+        cancelledTimers.removeAll()
+        endOfIteration.removeAll()
+        mailbox.withLock { $0.removeAll() }
+        close(epollFD)
+        close(wakeFD)
     }
 }
 

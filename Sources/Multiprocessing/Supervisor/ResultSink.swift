@@ -153,6 +153,16 @@ final class ResultSink: Sendable {
         }
     }
 
+    /// The pieces delivered since the last take, whatever else happened (a call that ended
+    /// early keeps the pieces it got before): for the supervisor's model test, which checks
+    /// every delivery without a consumer's rules. Never suspends.
+    func takeDelivered() -> [ResultPiece] {
+        state.withLock { state in
+            defer { state.pieces = []; state.bufferedBytes = 0 }
+            return state.pieces
+        }
+    }
+
     /// The first piece's first failure, as soon as one arrives, or every piece once all are in.
     func waitForAllOrFirstFailure() async throws -> [ResultPiece] {
         while true {

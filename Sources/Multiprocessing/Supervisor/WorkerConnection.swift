@@ -35,17 +35,23 @@ final class WorkerConnection {
     private var outgoing = OutgoingQueue()
     private var flushScheduled = false
     private var waitingForWritable = false
-    private(set) var stderrTail = StderrTail()
+    private(set) var stderrTail: StderrTail
     private(set) var exitStatus: ProcessExitStatus?
     private var channelClosed = false
     private var killTimer: UInt64?
 
-    private static let logger = SupervisorLogHandler.logger(label: "swift-multiprocessing.worker")
+    static let defaultLogger = SupervisorLogHandler.logger(label: "swift-multiprocessing.worker")
+    private let logger: Logger
+    /// A test's stand-in for the process (see ``ScriptedProcess``); nil for a real worker.
+    private let scripted: (any ScriptedProcess)?
 
-    init(spawned: SpawnedWorker, reactor: Reactor, maxFrameSize: Int) {
+    init(spawned: SpawnedWorker, reactor: Reactor, maxFrameSize: Int, logger: Logger = WorkerConnection.defaultLogger) {
         pid = spawned.pid
         page = spawned.page
+        scripted = spawned.scripted
         self.reactor = reactor
+        self.logger = logger
+        stderrTail = StderrTail(forwardingTo: reactor.workerStderrForwarder)
         channelFD = spawned.channel
         stderrFD = spawned.stderr
         pidFD = spawned.pidfd
@@ -169,7 +175,7 @@ final class WorkerConnection {
 
     /// Kills a worker that sent nonsense; the owner hears of it, then of the exit.
     func protocolViolation(_ reason: String) {
-        Self.logger.warning("worker \(pid) violated the protocol: \(reason)")
+        logger.warning("worker \(pid) violated the protocol: \(reason)")
         closeChannel()
         kill(SIGKILL)
         delegate?.worker(self, violatedProtocol: reason)
@@ -206,7 +212,17 @@ final class WorkerConnection {
     /// Sends a signal, unless the worker was already reaped (its pid may then be another's).
     func kill(_ signal: Int32) {
         guard isAlive else { return }
-        ChildProcess.signal(pid: pid, pidFD: pidFD, signal)
+        if let scripted {
+            scripted.signal(signal)
+        } else {
+            ChildProcess.signal(pid: pid, pidFD: pidFD, signal)
+        }
+    }
+
+    /// The worker's exit status once it has exited (reaping it), nil while it runs.
+    private func reap() -> ProcessExitStatus? {
+        if let scripted { return scripted.reap() }
+        return ChildProcess.reap(pid: pid, pidFD: pidFD)
     }
 
     /// SIGTERM now, SIGKILL after `grace` if it is still alive.
@@ -221,7 +237,7 @@ final class WorkerConnection {
     private func pollForExit() {
         pollTimer = reactor.schedule(after: .milliseconds(20)) { [weak self] in
             guard let self, self.isAlive else { return }
-            if let status = ChildProcess.reap(pid: self.pid, pidFD: -1) {
+            if let status = self.reap() {
                 self.finish(status)
             } else {
                 self.pollForExit()
@@ -230,7 +246,7 @@ final class WorkerConnection {
     }
 
     private func processExited() {
-        guard let status = ChildProcess.reap(pid: pid, pidFD: pidFD) else { return }
+        guard let status = reap() else { return }
         finish(status)
     }
 
@@ -255,7 +271,7 @@ final class WorkerConnection {
         channelFD = -1
         stderrFD = -1
         pidFD = -1
-        Self.logger.debug("worker \(pid) \(status)")
+        logger.debug("worker \(pid) \(status)")
         delegate?.worker(self, exited: status)
     }
 }

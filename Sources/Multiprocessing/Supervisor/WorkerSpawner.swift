@@ -21,6 +21,19 @@ struct SpawnedWorker {
     var stderr: Int32
     var pidfd: Int32
     var page: StatusPage?
+    /// A test's stand-in for the process, signalled and reaped in its place (see
+    /// ``ScriptedProcess``); nil for a real worker.
+    var scripted: (any ScriptedProcess)? = nil
+}
+
+/// The supervisor's model test stands one of these in for a worker's process: it is signalled
+/// and reaped instead of a pid, while the worker's channel, standard error and status page are
+/// real descriptors and memory on the test's side. `SpawnedWorker.pidfd` is then a descriptor
+/// the stand-in makes readable (an eventfd) when it has exited, as a pidfd becomes.
+protocol ScriptedProcess: AnyObject {
+    func signal(_ signal: Int32)
+    /// The exit status once the stand-in has exited, nil while it runs.
+    func reap() -> ProcessExitStatus?
 }
 
 enum WorkerSpawner {
