@@ -19,6 +19,9 @@ struct DistributedPoolTests {
         let hosts = try (0..<3).map { _ in try ChildProgram.host(url: server.url, queue: queue, leaseSeconds: 60) }
         let pool = try await DistributedProcessPool(url: server.url, queue: queue)
         defer { pool.close() }
+        // All three serving before the map: on a loaded machine the first host up could
+        // otherwise run every tiny task before the others have started.
+        try await waitUntil { try await pool.status().hosts.count == 3 }
 
         let squares = try await pool.map(PGSquare(), Array(0..<10_000))
         #expect(squares == (0..<10_000).map { $0 * $0 })
