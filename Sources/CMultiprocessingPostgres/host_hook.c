@@ -44,14 +44,13 @@ static void cmp_restart_without_url_in_environment(const char *url, char **argv)
 
 // glibc passes the program's arguments to constructors.
 __attribute__((constructor)) static void cmp_enter_postgres_host_mode(int argc, char **argv, char **envp) {
-    (void)argc;
-    (void)envp;
     if (getenv(CMP_POSTGRES_HOST_ENV) == NULL) return;
     // A host's own local workers are entered by the core's constructor instead.
     if (getenv(CMP_WORKER_ENV) != NULL) return;
     if (!swift_multiprocessing_postgres_host_main) _exit(127);
     const char *url = getenv(CMP_POSTGRES_URL_ENV);
     if (url != NULL) cmp_restart_without_url_in_environment(url, argv);
+    cmp_run_constructors_after(cmp_enter_postgres_host_mode, argc, argv, envp);
     swift_multiprocessing_postgres_host_main();
     _exit(127);
 }

@@ -17,6 +17,14 @@
 int cmp_spawn_worker(const char *path, char *const argv[], char *const envp[],
                      int channel_fd, int status_fd, int stderr_fd, pid_t *pid_out);
 
+/// A constructor as glibc calls it.
+typedef void (*cmp_constructor)(int argc, char **argv, char **envp);
+/// Runs the constructors that follow `self` in the executable's .init_array, in order: called
+/// by a constructor that enters a mode which never returns (worker, host), so that what comes
+/// after it (with --static-swift-stdlib: the Swift runtime, the concurrency runtime,
+/// libdispatch) is initialized first. Does nothing when `self` is not in that array.
+void cmp_run_constructors_after(cmp_constructor self, int argc, char **argv, char **envp);
+
 /// The number of CPUs this process may run on (sched_getaffinity), at least 1.
 int cmp_available_cpus(void);
 
