@@ -68,6 +68,8 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     /// The causes of earlier attempts, oldest first, when the item was retried.
     public var earlierAttempts: [Reason]
 
+    /// A failure of `jobType`'s item `index` (nil for a target or a whole call), for pools of
+    /// other kinds that report failures the way the local pool does.
     public init(reason: Reason, jobType: String, index: Int? = nil, workerPID: Int32? = nil,
                 stderrTail: [String] = [], earlierAttempts: [Reason] = []) {
         self.reason = reason

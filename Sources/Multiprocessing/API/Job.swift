@@ -15,7 +15,9 @@
 /// Setup that a worker should do once (load a model, open a file) belongs in an initializer
 /// (``ProcessPool/Options/initializer``) that stores it in ``WorkerState``.
 public protocol Job: Codable, Sendable {
+    /// What one item is: the element type of the inputs of `map` and the others.
     associatedtype Input: Codable & Sendable
+    /// What ``run(_:)`` returns for one item.
     associatedtype Output: Codable & Sendable
 
     /// Runs in a worker process, once per input.
@@ -82,11 +84,12 @@ extension Job {
 ///         print("Finished worker")
 ///     }
 /// }
-/// let process = WorkerProcess(target: Worker())
+/// let process = try WorkerProcess(target: Worker())
 /// try await process.start()
 /// try await process.join()
 /// ```
 public protocol ProcessTarget: Codable, Sendable {
+    /// What ``run()`` returns: `Void` or a `Codable` value, read with ``WorkerProcess/value``.
     associatedtype Output: Sendable = Void
 
     /// Runs in the worker process.

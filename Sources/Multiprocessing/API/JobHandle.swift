@@ -49,6 +49,7 @@ public struct JobHandle<Output: Sendable>: Sendable {
 /// What stands behind a ``JobHandle``: one call in a ``ProcessPool``, or work in another
 /// kind of pool that offers the same calls (see ``JobPool``).
 public protocol JobHandleBackend<Output>: Sendable {
+    /// The work's output type.
     associatedtype Output: Sendable
     /// The output once the work is done. A ``JobHandle`` reads it once, from a task of its own
     /// that is never cancelled, and keeps the outcome for all its readers.

@@ -35,24 +35,29 @@ public protocol JobPool: Sendable {
 // The short forms, for code that holds `some JobPool` or `any JobPool` (a concrete pool has
 // its own, with default arguments).
 extension JobPool {
+    /// `map` with the pool's defaults: no timeout or retries but the pool's, no progress.
     public func map<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>) async throws -> [J.Output] {
         try await map(job, inputs, chunkSize: nil, timeout: nil, retries: nil, progress: nil)
     }
 
+    /// `imap` with the pool's defaults, one item per task.
     public func imap<J: Job, S: Sequence & Sendable>(_ job: J, _ inputs: S) throws -> ResultStream<J.Output>
         where S.Element == J.Input {
         try imap(job, inputs, chunkSize: 1, timeout: nil, retries: nil, progress: nil)
     }
 
+    /// `imapUnordered` with the pool's defaults, one item per task.
     public func imapUnordered<J: Job, S: Sequence & Sendable>(_ job: J, _ inputs: S) throws -> ResultStream<J.Output>
         where S.Element == J.Input {
         try imapUnordered(job, inputs, chunkSize: 1, timeout: nil, retries: nil, progress: nil)
     }
 
+    /// `apply` with the pool's defaults.
     public func apply<J: Job>(_ job: J, _ input: J.Input) async throws -> J.Output {
         try await apply(job, input, timeout: nil, retries: nil)
     }
 
+    /// `submit` with the pool's defaults.
     public func submit<J: Job>(_ job: J, _ input: J.Input) throws -> JobHandle<J.Output> {
         try submit(job, input, timeout: nil, retries: nil)
     }

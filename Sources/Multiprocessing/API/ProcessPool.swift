@@ -133,6 +133,7 @@ public final class ProcessPool: Sendable {
         /// pool at once, and calls fail with ``JobFailure/Reason/workerStartFailed(_:)``.
         public var spawnFailure: String?
 
+        /// All counts zero, no spawn failure.
         public init() {}
     }
 

@@ -27,6 +27,7 @@ extension ProcessPool {
         /// What cancelling a call does to its items that are already running.
         public var cancellation: CancellationMode
 
+        /// Options; each parameter is described at the property of the same name.
         public init(
             initializer: (any ProcessTarget)? = nil,
             maxTasksPerWorker: Int? = nil,

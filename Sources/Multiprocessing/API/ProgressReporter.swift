@@ -27,9 +27,13 @@ import Glibc
 public final class ProgressReporter: Sendable {
     /// The state of the work at one moment.
     public struct Snapshot: Sendable, Equatable {
+        /// The reporter's label, shown before the counts.
         public var label: String
+        /// Items finished, failed ones included.
         public var done: Int
+        /// Items that failed.
         public var failed: Int
+        /// Items in all, when known (nil for a stream of unknown length).
         public var total: Int?
         /// Time since the reporter was made.
         public var elapsed: Duration
@@ -82,6 +86,7 @@ public final class ProgressReporter: Sendable {
         /// on the library's output thread.
         case custom(interval: Duration, @Sendable (Snapshot) -> Void)
 
+        /// Lines drawn on the program's standard error (descriptor 2).
         public static var standardError: Output { .fileDescriptor(2) }
     }
 

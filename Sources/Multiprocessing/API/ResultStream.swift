@@ -34,6 +34,7 @@ public struct ResultStream<Element: Sendable>: AsyncSequence, Sendable {
         Iterator(state: start())
     }
 
+    /// Reads the stream's outputs; one iterator per stream.
     public struct Iterator: AsyncIteratorProtocol {
         let state: any ResultSource<Element>
         private var ended = false

@@ -6,7 +6,7 @@ import Glibc
 /// One process that runs one ``ProcessTarget`` and exits: Python's `multiprocessing.Process`.
 ///
 /// ```swift
-/// let process = WorkerProcess(target: Worker())
+/// let process = try WorkerProcess(target: Worker())
 /// try await process.start()
 /// try await process.join()
 /// print("Parent process finished")

@@ -59,6 +59,7 @@ public enum WorkerState {
 
 /// A ``WorkerState`` value that was asked for but never stored.
 public enum WorkerStateError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No value of the named type was stored (the initializer did not run, or stored another type).
     case missing(String)
 
     public var description: String {

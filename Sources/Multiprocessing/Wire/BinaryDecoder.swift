@@ -16,6 +16,7 @@
 /// Other orders, `contains`, missing keys and `allKeys` work too, by scanning (and, after a few
 /// misses, by indexing) the container's entries.
 public struct BinaryDecoder: Sendable {
+    /// A decoder; it holds no state between calls.
     public init() {}
 
     /// Decodes one message that must fill `bytes` exactly.

@@ -13,6 +13,7 @@
 /// levels) or a misuse of the `Encoder` API (a container used after a sibling value was written,
 /// two values into one single-value container) throws `EncodingError.invalidValue`.
 public struct BinaryEncoder: Sendable {
+    /// An encoder; it holds no state between calls.
     public init() {}
 
     /// Encodes `value` as one self-contained message.
