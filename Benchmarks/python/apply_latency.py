@@ -13,13 +13,15 @@ def main():
     calls = 200 if args.quick else 2_000
     workers = common.cpus()
     with common.context(args).Pool(workers) as pool:
-        processes = [os.getpid()] + common.warm_up(pool, workers)
+        worker_pids = common.warm_up(pool, workers)
+        processes = [os.getpid()] + worker_pids
         for i in range(WARM_UP_CALLS):
             if pool.apply(common.square, (i,)) != i * i:
                 raise AssertionError(f"square of {i} came back wrong")
         durations = []
         switches_before = common.context_switches(processes)
         cpu_before = time.process_time()
+        meter = common.CPUMeter(worker_pids)
         for i in range(calls):
             start = time.perf_counter_ns()
             result = pool.apply(common.square, (i,))
@@ -27,10 +29,11 @@ def main():
             if result != i * i:
                 raise AssertionError(f"square of {i} is {result!r}")
         parent_cpu = time.process_time() - cpu_before
+        cpu = meter.metrics()
         switches = common.context_switches(processes) - switches_before
     common.emit(apply_us=common.median(durations), apply_p10_us=common.percentile(durations, 0.1),
                 apply_p90_us=common.percentile(durations, 0.9), calls=calls, warm_up_calls=WARM_UP_CALLS, workers=workers,
-                switches_per_call=switches / calls, parent_cpu_us_per_call=parent_cpu * 1e6 / calls)
+                switches_per_call=switches / calls, parent_cpu_us_per_call=parent_cpu * 1e6 / calls, **cpu)
 
 
 if __name__ == "__main__":

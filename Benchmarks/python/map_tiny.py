@@ -10,17 +10,18 @@ def main():
     inputs = list(range(count))
     workers = common.cpus()
     with common.context(args).Pool(workers) as pool:
-        common.warm_up(pool, workers)
+        meter = common.CPUMeter(common.warm_up(pool, workers))
         cpu_before = time.process_time()
         start = time.perf_counter()
         squares = pool.map(common.square, inputs)
         seconds = time.perf_counter() - start
         parent_cpu = time.process_time() - cpu_before
+        cpu = meter.metrics()
     # Every result, in order (after the clock stops), as our side checks.
     if squares != [i * i for i in range(count)]:
         raise AssertionError("the squares came back wrong")
     common.emit(items_per_s=count / seconds, seconds=seconds, items=count, workers=workers,
-                parent_cpu_s=parent_cpu)
+                parent_cpu_s=parent_cpu, **cpu)
 
 
 if __name__ == "__main__":

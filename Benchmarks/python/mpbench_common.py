@@ -5,6 +5,7 @@ it sets its start method explicitly, measures once, and prints one JSON line of 
 measurements (the same names as our side's), which is all the Swift runner reads.
 """
 import argparse
+import ctypes
 import json
 import math
 import multiprocessing
@@ -38,6 +39,41 @@ def cpus():
 
 def emit(**metrics):
     print(json.dumps(metrics), flush=True)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def cpu_seconds_of(pid):
+    """The CPU time (user + system, every thread, the dead ones too) a process has used so far,
+    from its process CPU clock (clock_getcpuclockid), as our side reads it; None once it is gone."""
+    clock = ctypes.c_int()
+    if _libc.clock_getcpuclockid(pid, ctypes.byref(clock)) != 0:
+        return None
+    try:
+        return time.clock_gettime(clock.value)
+    except OSError:
+        return None
+
+
+class CPUMeter:
+    """The CPU clocks of this process and of some workers, read at the start of a timed part;
+    metrics() at its end gives what each spent in between (our side's CPUMeter)."""
+
+    def __init__(self, workers):
+        self.workers = list(workers)
+        self.workers_start = [cpu_seconds_of(pid) for pid in self.workers]
+        self.parent_start = time.process_time()
+
+    def metrics(self):
+        parent = time.process_time() - self.parent_start
+        total = 0.0
+        for pid, start in zip(self.workers, self.workers_start):
+            end = cpu_seconds_of(pid)
+            if start is None or end is None:
+                raise RuntimeError(f"cannot read the CPU clock of worker {pid}")
+            total += end - start
+        return {"cpu_parent_s": parent, "cpu_workers_s": total, "cpu_s": parent + total}
 
 
 def square(x):

@@ -14,7 +14,7 @@ struct MPBench: AsyncParsableCommand {
         them, and prints one table: medians with min-max, the ratio (> 1: ours is better) and \
         the goal of issue 4. BENCHMARKS.md says what each scenario measures and how.
         """,
-        subcommands: [Measure.self]
+        subcommands: [Measure.self, Spin.self]
     )
 
     @Option(help: "Runs per side and scenario (default 5; 1 with --quick).")

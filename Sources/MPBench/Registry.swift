@@ -18,6 +18,9 @@ enum ScenarioRegistry {
             WorkerMemory.self,
             QueueThroughput.self,
             PipeRoundTrip.self,
+            Oversubscribed<ApplyLatency>.self,
+            Oversubscribed<PipeRoundTrip>.self,
+            Oversubscribed<QueueThroughput>.self,
             PostgresTiny.self,
             PostgresRecovery.self,
         ]

@@ -32,6 +32,10 @@ struct RowResult {
     var peer: Stats?
     var ratio: Double?
     var goal: GoalEvaluation
+    /// Work per CPU-second (``RowSpec/cpu``) of each side, and ours over the peer's.
+    var oursPerCPU: Stats?
+    var peerPerCPU: Stats?
+    var cpuRatio: Double?
 
     /// How each side started its processes.
     var oursStartMethod: String
@@ -47,6 +51,11 @@ struct RowResult {
         if let ours, let peer, ours.median > 0, peer.median > 0 {
             ratio = spec.higherIsBetter ? ours.median / peer.median : peer.median / ours.median
         }
+        if let cpu = spec.cpu {
+            oursPerCPU = Stats(outcome.ours.runs.compactMap { cpu.value($0) })
+            peerPerCPU = spec.peer == nil ? nil : Stats(outcome.peer.runs.compactMap { cpu.value($0) })
+            if let ours = oursPerCPU, let peer = peerPerCPU, peer.median > 0 { cpuRatio = ours.median / peer.median }
+        }
         let context = GoalContext(ratio: ratio, ours: RowResult.medians(outcome.ours.runs),
                                   peer: RowResult.medians(outcome.peer.runs))
         goal = spec.goal(context)
@@ -59,6 +68,12 @@ struct RowResult {
         var result: [String: Double] = [:]
         for key in keys { result[key] = medianOf(runs.compactMap { $0[key] }) }
         return result
+    }
+
+    var perCPUText: String {
+        guard let cpu = spec.cpu else { return "-" }
+        return "\(oursPerCPU.map { Format.value($0.median) } ?? "?") / "
+            + "\(spec.peer == nil ? "-" : peerPerCPU.map { Format.value($0.median) } ?? "?") \(cpu.unit)"
     }
 
     var metText: String {
@@ -78,6 +93,10 @@ struct RowResult {
             ("ours", ours?.json ?? .null),
             ("peer", peer?.json ?? .null),
             ("ratio", .number(ratio)),
+            ("per_cpu_unit", .string(spec.cpu?.unit)),
+            ("ours_per_cpu_s", oursPerCPU?.json ?? .null),
+            ("peer_per_cpu_s", peerPerCPU?.json ?? .null),
+            ("cpu_ratio", .number(cpuRatio)),
             ("goal", .string(goal.text)),
             ("goal_met", goal.met.map(JSON.bool) ?? .null),
             ("goal_quantity", .string(goal.quantity.isEmpty ? nil : goal.quantity)),
@@ -111,7 +130,8 @@ struct Report {
     }
 
     var table: String {
-        let header = ["scenario", "unit", "ours: median (min-max)", "Python: median (min-max)", "ratio", "goal", "met"]
+        let header = ["scenario", "unit", "ours: median (min-max)", "Python: median (min-max)", "ratio",
+                      "per CPU-s: ours / Python", "CPU ratio", "goal", "met"]
         var lines = [header]
         for row in rows {
             lines.append([
@@ -120,6 +140,8 @@ struct Report {
                 row.ours?.text ?? "failed",
                 row.peer?.text ?? (row.spec.peer == nil ? "-" : "failed"),
                 row.ratio.map { Format.value($0) + "x" } ?? "-",
+                row.perCPUText,
+                row.cpuRatio.map { Format.value($0) + "x" } ?? "-",
                 row.goal.text,
                 row.metText,
             ])
@@ -147,6 +169,8 @@ struct Report {
             }
         }
         text += "\nratio: > 1 means ours is better (ours/Python when higher is better, Python/ours when lower is).\n"
+        text += "per CPU-s: the row's work per CPU-second of the parent and every worker during the timed part "
+            + "(medians; CPU ratio = ours/Python, > 1: ours does more work per CPU-second).\n"
         for row in rows {
             if let note = row.spec.note { text += "\(row.spec.name): \(note)\n" }
         }

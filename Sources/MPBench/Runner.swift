@@ -1,3 +1,4 @@
+import Multiprocessing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,8 +76,18 @@ struct Runner {
                          keys: (RowSpec) -> String?, against ours: Metrics?) {
         let failure: String
         do {
+            // The oversubscribed rows: busy threads beside the run, started before it, stopped after it.
+            let spinner = try scenario.spinnersPerCPU > 0
+                ? ChildProcess.Background([executable, "spin", String(scenario.spinnersPerCPU * ProcessPool.availableCPUs)])
+                : nil
+            defer { spinner?.stop() }
+            let cpuBefore = ChildProcess.reapedChildrenCPUSeconds()
             let outcome = try ChildProcess.run(command, timeLimit: timeLimit ?? (quick ? 300 : scenario.timeLimitSeconds))
-            let metrics = outcome.succeeded ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)) : nil
+            // The whole run's CPU (set-up included), of every process of its tree that was reaped.
+            let runCPU = ChildProcess.reapedChildrenCPUSeconds() - cpuBefore
+            let metrics = outcome.succeeded
+                ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)).map { $0.merging(["run_cpu_s": runCPU]) }
+                : nil
             let mismatch = metrics.flatMap { Runner.countMismatch($0, scenario: scenario, ours: ours) }
             if let metrics, mismatch == nil {
                 side.runs.append(metrics)

@@ -9,7 +9,8 @@ enum MapTiny: Scenario {
     static var countKeys: [String] { ["items", "workers"] }
 
     static var rows: [RowSpec] {
-        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
+        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s",
+                cpu: CPUSpec(work: "items", unit: "items/CPU-s")) {
             .ratio(atLeast: 20, $0, text: ">= 20x Python")
         }]
     }
@@ -18,12 +19,13 @@ enum MapTiny: Scenario {
         let count = quick ? 100_000 : 1_000_000
         let inputs = Array(0..<count)
         return try await withProcessPool { pool in
-            try await warmUp(pool)
+            let meter = CPUMeter(workers: try await warmUp(pool))
             let cpuBefore = processCPUSeconds()
             let watch = Stopwatch()
             let squares = try await pool.map(Square(), inputs)
             let seconds = watch.seconds
             let parentCPU = processCPUSeconds() - cpuBefore
+            let cpu = try meter.metrics()
             try check(squares.count == count, "\(squares.count) results for \(count) inputs")
             // Every result, in order (after the clock stops): a result lost, repeated, misplaced or
             // not computed fails.
@@ -31,7 +33,7 @@ enum MapTiny: Scenario {
                 throw BenchError.wrongResult("square of \(index) is \(squares[index])")
             }
             return ["items_per_s": Double(count) / seconds, "seconds": seconds, "items": Double(count),
-                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU]
+                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU].merging(cpu)
         }
     }
 }
