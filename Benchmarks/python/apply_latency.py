@@ -3,6 +3,7 @@ import os
 import time
 
 import mpbench_common as common
+import mpbench_peers as peers
 
 
 WARM_UP_CALLS = 50
@@ -12,11 +13,11 @@ def main():
     args = common.parse_args()
     calls = 200 if args.quick else 2_000
     workers = common.cpus()
-    with common.context(args).Pool(workers) as pool:
-        worker_pids = common.warm_up(pool, workers)
+    with peers.Peer(args, workers) as pool:
+        worker_pids = pool.warm_up()
         processes = [os.getpid()] + worker_pids
         for i in range(WARM_UP_CALLS):
-            if pool.apply(common.square, (i,)) != i * i:
+            if pool.apply(common.square, i) != i * i:
                 raise AssertionError(f"square of {i} came back wrong")
         durations = []
         switches_before = common.context_switches(processes)
@@ -24,7 +25,7 @@ def main():
         meter = common.CPUMeter(worker_pids)
         for i in range(calls):
             start = time.perf_counter_ns()
-            result = pool.apply(common.square, (i,))
+            result = pool.apply(common.square, i)
             durations.append((time.perf_counter_ns() - start) / 1e3)
             if result != i * i:
                 raise AssertionError(f"square of {i} is {result!r}")

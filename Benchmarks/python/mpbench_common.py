@@ -20,6 +20,8 @@ def parse_args(start_methods="fork"):
     parser.add_argument("--quick", action="store_true", help="the small sizes of mp-bench --quick")
     parser.add_argument("--start-method", default=start_methods,
                         help="multiprocessing start method(s), comma-separated (default: %(default)s)")
+    parser.add_argument("--library", default="multiprocessing",
+                        help="the pool library (mpbench_peers.LIBRARIES; map, stream and apply only)")
     args = parser.parse_args()
     args.start_methods = args.start_method.split(",")
     return args

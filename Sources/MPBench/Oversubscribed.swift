@@ -19,6 +19,7 @@ enum Oversubscribed<Base: Scenario>: Scenario {
     static var peerStartMethods: [String] { Base.peerStartMethods }
     static var countKeys: [String] { Base.countKeys }
     static var spinnersPerCPU: Int { 4 }
+    static var extraPeers: [PeerSpec] { [] }
 
     /// Base's rows that have a peer, renamed, each judged against Python: not below it.
     static var rows: [RowSpec] {

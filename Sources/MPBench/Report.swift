@@ -36,6 +36,30 @@ struct RowResult {
     var oursPerCPU: Stats?
     var peerPerCPU: Stats?
     var cpuRatio: Double?
+    /// The extra peers (`--peers`) on this row: their medians and ours against each.
+    var extra: [ExtraPeerResult] = []
+
+    struct ExtraPeerResult {
+        var label: String
+        var stats: Stats?
+        var ratio: Double?
+        var perCPU: Stats?
+        var cpuRatio: Double?
+        var skipped: String?
+
+        var json: JSON {
+            .object([("label", .string(label)), ("peer", stats?.json ?? .null), ("ratio", .number(ratio)),
+                     ("peer_per_cpu_s", perCPU?.json ?? .null), ("cpu_ratio", .number(cpuRatio)),
+                     ("skipped", .string(skipped))])
+        }
+    }
+
+    /// The peer ours does least well against on wall time (the scenario's own or an extra one).
+    var bestPeer: (label: String, ratio: Double)? {
+        var candidates = extra.compactMap { peer in peer.ratio.map { (peer.label, $0) } }
+        if let ratio { candidates.append(("multiprocessing", ratio)) }
+        return candidates.min { $0.1 < $1.1 }
+    }
 
     /// How each side started its processes.
     var oursStartMethod: String
@@ -55,6 +79,22 @@ struct RowResult {
             oursPerCPU = Stats(outcome.ours.runs.compactMap { cpu.value($0) })
             peerPerCPU = spec.peer == nil ? nil : Stats(outcome.peer.runs.compactMap { cpu.value($0) })
             if let ours = oursPerCPU, let peer = peerPerCPU, peer.median > 0 { cpuRatio = ours.median / peer.median }
+        }
+        if let key = spec.peer {
+            for peer in outcome.extra {
+                var result = ExtraPeerResult(label: peer.spec.label, skipped: peer.skipped)
+                result.stats = Stats(peer.side.runs.compactMap { $0[key] })
+                if let ours, let theirs = result.stats, ours.median > 0, theirs.median > 0 {
+                    result.ratio = spec.higherIsBetter ? ours.median / theirs.median : theirs.median / ours.median
+                }
+                if let cpu = spec.cpu {
+                    result.perCPU = Stats(peer.side.runs.compactMap { cpu.value($0) })
+                    if let ours = oursPerCPU, let theirs = result.perCPU, theirs.median > 0 {
+                        result.cpuRatio = ours.median / theirs.median
+                    }
+                }
+                extra.append(result)
+            }
         }
         let context = GoalContext(ratio: ratio, ours: RowResult.medians(outcome.ours.runs),
                                   peer: RowResult.medians(outcome.peer.runs))
@@ -97,6 +137,9 @@ struct RowResult {
             ("ours_per_cpu_s", oursPerCPU?.json ?? .null),
             ("peer_per_cpu_s", peerPerCPU?.json ?? .null),
             ("cpu_ratio", .number(cpuRatio)),
+            ("extra_peers", .array(extra.map(\.json))),
+            ("best_peer", .string(bestPeer?.label)),
+            ("best_peer_ratio", .number(bestPeer?.ratio)),
             ("goal", .string(goal.text)),
             ("goal_met", goal.met.map(JSON.bool) ?? .null),
             ("goal_quantity", .string(goal.quantity.isEmpty ? nil : goal.quantity)),
@@ -126,6 +169,9 @@ struct Report {
         outcomes.flatMap { outcome in
             (outcome.ours.failures.map { "\(outcome.scenario.name) (ours): \($0)" })
                 + outcome.peer.failures.map { "\(outcome.scenario.name) (Python): \($0)" }
+                + outcome.extra.flatMap { peer in
+                    peer.side.failures.map { "\(outcome.scenario.name) (\(peer.spec.label)): \($0)" }
+                }
         }
     }
 
@@ -145,6 +191,16 @@ struct Report {
                 row.goal.text,
                 row.metText,
             ])
+            for peer in row.extra {
+                lines.append([
+                    "  vs " + peer.label, "",  "",
+                    peer.stats?.text ?? (peer.skipped.map { "skipped: " + $0 } ?? "failed"),
+                    peer.ratio.map { Format.value($0) + "x" } ?? "-",
+                    peer.perCPU.map { "\(Format.value($0.median)) \(row.spec.cpu?.unit ?? "")" } ?? "-",
+                    peer.cpuRatio.map { Format.value($0) + "x" } ?? "-",
+                    "", "",
+                ])
+            }
         }
         var widths = header.map { _ in 0 }
         for line in lines {
@@ -201,6 +257,12 @@ struct Report {
                 ("ours", .array(outcome.ours.runs.map { JSON.metrics($0) })),
                 ("peer", .array(outcome.peer.runs.map { JSON.metrics($0) })),
                 ("failures", .array((outcome.ours.failures + outcome.peer.failures).map(JSON.string))),
+                ("extra_peers", .array(outcome.extra.map { peer in
+                    JSON.object([("label", .string(peer.spec.label)), ("skipped", .string(peer.skipped)),
+                                 ("arguments", .array(peer.spec.arguments.map { JSON.string($0) })),
+                                 ("runs", .array(peer.side.runs.map { JSON.metrics($0) })),
+                                 ("failures", .array(peer.side.failures.map(JSON.string)))])
+                })),
                 ("ours_start_method", .string(outcome.scenario.oursStartMethodText)),
                 ("peer_start_methods", .array(outcome.scenario.peerStartMethods.map { JSON.string($0) })),
             ])))

@@ -36,6 +36,9 @@ protocol Scenario {
     /// Busy threads per CPU that a spinner process runs beside each run of either side (the
     /// oversubscribed rows); 0: none.
     static var spinnersPerCPU: Int { get }
+    /// The peers besides the scenario's own that `mp-bench --peers` runs (other libraries,
+    /// Python 3.13), each on the same work and reporting the same measurements.
+    static var extraPeers: [PeerSpec] { get }
 }
 
 extension Scenario {
@@ -46,6 +49,7 @@ extension Scenario {
     static var peerStartMethods: [String] { ["fork"] }
     static var countKeys: [String] { [] }
     static var spinnersPerCPU: Int { 0 }
+    static var extraPeers: [PeerSpec] { peerScript == nil ? [] : [.python313] }
     static var peerStartMethodText: String? { peerScript == nil ? nil : peerStartMethods.joined(separator: ", ") }
     static var oursStartMethodText: String {
         "exec (posix_spawn of \(measuringExecutable ?? "mp-bench"), a fresh process image as with spawn)"

@@ -15,6 +15,9 @@ enum ApplyLatency: Scenario {
 
     static var countKeys: [String] { ["calls", "warm_up_calls", "workers"] }
 
+    /// joblib has no single-call API (a Parallel per call would measure its set-up).
+    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .mpire] }
+
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "us/call", higherIsBetter: false, ours: "apply_us", peer: "apply_us",
