@@ -45,7 +45,7 @@ struct MPBench: AsyncParsableCommand {
                                valueName: "url"))
     var postgres: String?
 
-    @Flag(help: ArgumentHelp("Also run the extra peers (concurrent.futures, loky, joblib, mpire, Python 3.13); those "
+    @Flag(help: ArgumentHelp("Also run the extra peers (concurrent.futures, loky, joblib, mpire, Ray, Dask, Python 3.13); those "
                              + "whose interpreter or library is missing are skipped (Benchmarks/peers/setup.sh)."))
     var peers = false
 

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 // The peers users would pick besides Python 3.11's multiprocessing: other pool libraries
-// (concurrent.futures, loky, joblib, ...) and another interpreter (3.13). They run only with
+// (concurrent.futures, loky, joblib, mpire, Ray, Dask) and another interpreter (3.13). They run only with
 // `mp-bench --peers`: CI's `--quick` needs no more than it did. A peer whose interpreter or
 // library is missing is reported as skipped, never as a failed run.
 
@@ -48,6 +48,11 @@ struct PeerSpec: Sendable {
     static let joblib = PeerSpec("joblib", arguments: ["--library", "joblib"], interpreter: .venv, modules: ["joblib"])
     /// mpire's `WorkerPool`.
     static let mpire = PeerSpec("mpire", arguments: ["--library", "mpire"], interpreter: .venv, modules: ["mpire"])
+    /// Ray on this machine (`ray.init(num_cpus: workers)`); map in chunks of Pool.map's default size.
+    static let ray = PeerSpec("ray", arguments: ["--library", "ray"], interpreter: .venv, modules: ["ray"])
+    /// Dask distributed, a LocalCluster of one-thread worker processes; map in chunks likewise.
+    static let dask = PeerSpec("dask", arguments: ["--library", "dask"], interpreter: .venv,
+                               modules: ["dask.distributed"])
 }
 
 /// Finds the peers' interpreters and whether their libraries import, once per run of mp-bench.

@@ -16,7 +16,7 @@ enum ApplyLatency: Scenario {
     static var countKeys: [String] { ["calls", "warm_up_calls", "workers"] }
 
     /// joblib has no single-call API (a Parallel per call would measure its set-up).
-    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .mpire] }
+    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .mpire, .ray, .dask] }
 
     static var rows: [RowSpec] {
         [

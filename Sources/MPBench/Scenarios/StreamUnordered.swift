@@ -8,7 +8,7 @@ enum StreamUnordered: Scenario {
 
     static var countKeys: [String] { ["items", "workers"] }
 
-    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .joblib, .mpire] }
+    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .joblib, .mpire, .ray, .dask] }
 
     static var rows: [RowSpec] {
         [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s",
