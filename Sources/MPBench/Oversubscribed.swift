@@ -48,6 +48,7 @@ struct Spin: ParsableCommand {
     var threads: Int
 
     func run() throws {
+        let parent = getppid()
         for _ in 0..<max(1, threads) {
             var thread = pthread_t()
             // Reads the clock forever: a call the optimizer cannot remove, and never a sleep.
@@ -56,6 +57,7 @@ struct Spin: ParsableCommand {
             }, nil)
             guard error == 0 else { throw BenchError.failed("pthread_create: errno \(error)") }
         }
-        while true { pause() }
+        // Gone with the runner, even when it is killed before it can stop this spinner.
+        while getppid() == parent { usleep(100_000) }
     }
 }
