@@ -84,7 +84,10 @@ final class PeerEnvironment {
         switch peer.interpreter {
         case .main: path = python
         case .python313:
-            guard let python313 else { return .failure(PeerSkipped("Python 3.13 not found (pass --python313)")) }
+            guard let python313, access(python313, X_OK) == 0 else {
+                return .failure(PeerSkipped("Python 3.13 not found at \(python313 ?? "~/.pyenv/versions/3.13.0") "
+                                            + "(pass --python313)"))
+            }
             path = python313
         case .venv:
             guard let venvPython else {
