@@ -81,7 +81,7 @@ struct RowResult {
             if let ours = oursPerCPU, let peer = peerPerCPU, peer.median > 0 { cpuRatio = ours.median / peer.median }
         }
         if let key = spec.peer {
-            for peer in outcome.extra {
+            for peer in outcome.extra where spec.dependsOnLibrary || peer.spec.arguments.isEmpty {
                 var result = ExtraPeerResult(label: peer.spec.label, skipped: peer.skipped)
                 result.stats = Stats(peer.side.runs.compactMap { $0[key] })
                 if let ours, let theirs = result.stats, ours.median > 0, theirs.median > 0 {

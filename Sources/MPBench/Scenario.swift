@@ -86,6 +86,9 @@ struct RowSpec: Sendable {
     /// The row's work per CPU-second of the parent and every worker, shown beside the wall
     /// figure; nil: the row has none (a memory figure, a start-up time).
     var cpu: CPUSpec?
+    /// False for a row the pool library does not change (a serial loop before the pool): only the
+    /// extra peers that are another interpreter, not another library, are shown on it.
+    var dependsOnLibrary = true
 
     init(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
          note: String? = nil, peerStartMethod: String? = nil, oursStartMethod: String? = nil, cpu: CPUSpec? = nil,
@@ -100,6 +103,18 @@ struct RowSpec: Sendable {
         self.peer = peer
         self.note = note
         self.goal = goal
+    }
+}
+
+extension RowSpec {
+    /// A row the pool library does not change (``dependsOnLibrary`` false).
+    static func libraryFree(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
+                            note: String? = nil,
+                            goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) -> RowSpec {
+        var row = RowSpec(name: name, unit: unit, higherIsBetter: higherIsBetter, ours: ours, peer: peer, note: note,
+                          goal: goal)
+        row.dependsOnLibrary = false
+        return row
     }
 }
 
