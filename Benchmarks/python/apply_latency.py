@@ -21,6 +21,7 @@ def main():
                 raise AssertionError(f"square of {i} came back wrong")
         durations = []
         switches_before = common.context_switches(processes)
+        wait_before = common.run_queue_wait_seconds(processes)
         cpu_before = time.process_time()
         meter = common.CPUMeter(worker_pids)
         for i in range(calls):
@@ -32,9 +33,11 @@ def main():
         parent_cpu = time.process_time() - cpu_before
         cpu = meter.metrics()
         switches = common.context_switches(processes) - switches_before
+        waited = common.run_queue_wait_seconds(processes) - wait_before
     common.emit(apply_us=common.median(durations), apply_p10_us=common.percentile(durations, 0.1),
                 apply_p90_us=common.percentile(durations, 0.9), calls=calls, warm_up_calls=WARM_UP_CALLS, workers=workers,
-                switches_per_call=switches / calls, parent_cpu_us_per_call=parent_cpu * 1e6 / calls, **cpu)
+                switches_per_call=switches / calls, parent_cpu_us_per_call=parent_cpu * 1e6 / calls,
+                runqueue_wait_us_per_call=waited * 1e6 / calls, **cpu)
 
 
 if __name__ == "__main__":

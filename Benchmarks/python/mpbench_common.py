@@ -125,6 +125,24 @@ def process_memory_kib(pid):
     return fields["Private_Clean"] + fields["Private_Dirty"], fields["Pss"], fields["Rss"]
 
 
+def run_queue_wait_seconds(pids):
+    """Seconds the threads of these processes have spent runnable but waiting for a CPU so far
+    (the second field of /proc/PID/task/TID/schedstat), as our side reads it."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                    total += int(schedstat.read().split()[1])
+            except (FileNotFoundError, IndexError, ValueError):
+                pass
+    return total / 1e9
+
+
 def context_switches(pids):
     """Context switches (voluntary and not) of every thread of these processes so far."""
     total = 0

@@ -49,3 +49,23 @@ extension Metrics {
     /// These measurements with `other`'s added (`other` wins a clash).
     func merging(_ other: Metrics) -> Metrics { merging(other) { _, new in new } }
 }
+
+/// Seconds the threads of these processes have spent runnable but waiting for a CPU so far (the
+/// second field of /proc/PID/task/TID/schedstat): where a call's time goes when it neither runs
+/// nor sleeps, as behind busy threads. Threads that exit take their share with them.
+func runQueueWaitSeconds(of pids: [Int32]) -> Double {
+    var total: UInt64 = 0
+    for pid in pids {
+        guard let directory = opendir("/proc/\(pid)/task") else { continue }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard Int(name) != nil, let stat = readTextFile("/proc/\(pid)/task/\(name)/schedstat") else { continue }
+            let fields = stat.split(separator: " ")
+            if fields.count >= 2, let waited = UInt64(fields[1]) { total &+= waited }
+        }
+    }
+    return Double(total) / 1e9
+}

@@ -55,6 +55,7 @@ enum ApplyLatency: Scenario {
             var durations: [Double] = []
             durations.reserveCapacity(calls)
             let switchesBefore = contextSwitches(of: processes)
+            let waitBefore = runQueueWaitSeconds(of: processes)
             let cpuBefore = processCPUSeconds()
             let meter = CPUMeter(workers: workers)
             for index in 0..<calls {
@@ -66,10 +67,12 @@ enum ApplyLatency: Scenario {
             let parentCPU = processCPUSeconds() - cpuBefore
             let cpu = try meter.metrics()
             let switches = contextSwitches(of: processes) - switchesBefore
+            let waited = runQueueWaitSeconds(of: processes) - waitBefore
             return ["apply_us": medianOf(durations)!, "apply_p10_us": percentile(durations, 0.1)!,
                     "apply_p90_us": percentile(durations, 0.9)!, "calls": Double(calls), "warm_up_calls": Double(warmUpCalls),
                     "workers": Double(pool.workerCount), "switches_per_call": Double(switches) / Double(calls),
-                    "parent_cpu_us_per_call": parentCPU * 1e6 / Double(calls)].merging(cpu)
+                    "parent_cpu_us_per_call": parentCPU * 1e6 / Double(calls),
+                    "runqueue_wait_us_per_call": waited * 1e6 / Double(calls)].merging(cpu)
         }
         // The floor, once the pool is gone.
         let rounds = quick ? 200 : 2_000
