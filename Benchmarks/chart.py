@@ -49,12 +49,21 @@ def met_text(row):
 
 
 def markdown(results):
-    lines = ["| scenario | unit | ours: median (min-max) | Python: median (min-max) | ratio | goal | met |",
-             "|---|---|---|---|---|---|---|"]
+    """The table; with the per-CPU-second figures and the best peer (--peers) where the JSON has them."""
+    lines = ["| scenario | unit | ours: median (min-max) | Python: median (min-max) | ratio "
+             "| per CPU-s: ours / Python | best peer (ratio) | goal | met |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in results["scenarios"]:
         ratio = f"{fmt(row['ratio'])}x" if row["ratio"] is not None else "-"
+        per_cpu = "-"
+        if row.get("per_cpu_unit") and row.get("ours_per_cpu_s"):
+            peer = fmt(row["peer_per_cpu_s"]["median"]) if row.get("peer_per_cpu_s") else "-"
+            per_cpu = f"{fmt(row['ours_per_cpu_s']['median'])} / {peer} {row['per_cpu_unit']}"
+        best = "-"
+        if row.get("extra_peers") and row.get("best_peer"):
+            best = f"{row['best_peer']} ({fmt(row['best_peer_ratio'])}x)"
         lines.append(f"| `{row['name']}` | {row['unit']} | {stats_text(row['ours'])} | {stats_text(row['peer'])} "
-                     f"| {ratio} | {row['goal']} | {met_text(row)} |")
+                     f"| {ratio} | {per_cpu} | {best} | {row['goal']} | {met_text(row)} |")
     return "\n".join(lines)
 
 

@@ -41,7 +41,7 @@ def main():
         sent = zlib.adler32(bytes((byte(index),)) * SIZE)
         expected[byte(index)] = (zlib.adler32(reply(sent, SIZE)), reply_word(sent).to_bytes(8, "little"))
     with common.context(args).Pool(workers) as pool:
-        common.warm_up(pool, workers)
+        meter = common.CPUMeter(common.warm_up(pool, workers))
         cpu_before = time.process_time()
         start = time.perf_counter()
         received = 0
@@ -52,11 +52,12 @@ def main():
             received += 1
         seconds = time.perf_counter() - start
         parent_cpu = time.process_time() - cpu_before
+        cpu = meter.metrics()
     if received != count:
         raise AssertionError(f"{received} payloads back of {count}")
     gib = 2 * count * SIZE / (1 << 30)
     common.emit(gib_per_s=gib / seconds, seconds=seconds, payloads=count, payload_bytes=SIZE, workers=workers,
-                parent_cpu_s=parent_cpu)
+                parent_cpu_s=parent_cpu, **cpu)
 
 
 if __name__ == "__main__":

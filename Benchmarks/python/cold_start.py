@@ -1,4 +1,4 @@
-"""cold-start: Pool(2) then one apply; ms until the result, with fork and with spawn."""
+"""cold-start: Pool(2) then one apply; ms until the result, with fork, forkserver and spawn."""
 import multiprocessing
 import multiprocessing.pool  # imported before timing, as our side's code is loaded before it
 import time
@@ -23,7 +23,7 @@ def first_result_ms(method):
 
 
 def main():
-    args = common.parse_args(start_methods="fork,spawn")
+    args = common.parse_args(start_methods="fork,forkserver,spawn")
     common.emit(workers=WORKERS, **{f"{method}_ms": first_result_ms(method) for method in args.start_methods})
 
 

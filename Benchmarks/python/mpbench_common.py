@@ -5,6 +5,7 @@ it sets its start method explicitly, measures once, and prints one JSON line of 
 measurements (the same names as our side's), which is all the Swift runner reads.
 """
 import argparse
+import ctypes
 import json
 import math
 import multiprocessing
@@ -19,6 +20,8 @@ def parse_args(start_methods="fork"):
     parser.add_argument("--quick", action="store_true", help="the small sizes of mp-bench --quick")
     parser.add_argument("--start-method", default=start_methods,
                         help="multiprocessing start method(s), comma-separated (default: %(default)s)")
+    parser.add_argument("--library", default="multiprocessing",
+                        help="the pool library (mpbench_peers.LIBRARIES; map, stream and apply only)")
     args = parser.parse_args()
     args.start_methods = args.start_method.split(",")
     return args
@@ -38,6 +41,41 @@ def cpus():
 
 def emit(**metrics):
     print(json.dumps(metrics), flush=True)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def cpu_seconds_of(pid):
+    """The CPU time (user + system, every thread, the dead ones too) a process has used so far,
+    from its process CPU clock (clock_getcpuclockid), as our side reads it; None once it is gone."""
+    clock = ctypes.c_int()
+    if _libc.clock_getcpuclockid(pid, ctypes.byref(clock)) != 0:
+        return None
+    try:
+        return time.clock_gettime(clock.value)
+    except OSError:
+        return None
+
+
+class CPUMeter:
+    """The CPU clocks of this process and of some workers, read at the start of a timed part;
+    metrics() at its end gives what each spent in between (our side's CPUMeter)."""
+
+    def __init__(self, workers):
+        self.workers = list(workers)
+        self.workers_start = [cpu_seconds_of(pid) for pid in self.workers]
+        self.parent_start = time.process_time()
+
+    def metrics(self):
+        parent = time.process_time() - self.parent_start
+        total = 0.0
+        for pid, start in zip(self.workers, self.workers_start):
+            end = cpu_seconds_of(pid)
+            if start is None or end is None:
+                raise RuntimeError(f"cannot read the CPU clock of worker {pid}")
+            total += end - start
+        return {"cpu_parent_s": parent, "cpu_workers_s": total, "cpu_s": parent + total}
 
 
 def square(x):
@@ -85,6 +123,24 @@ def process_memory_kib(pid):
                 except ValueError:
                     pass
     return fields["Private_Clean"] + fields["Private_Dirty"], fields["Pss"], fields["Rss"]
+
+
+def run_queue_wait_seconds(pids):
+    """Seconds the threads of these processes have spent runnable but waiting for a CPU so far
+    (the second field of /proc/PID/task/TID/schedstat), as our side reads it."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                    total += int(schedstat.read().split()[1])
+            except (FileNotFoundError, IndexError, ValueError):
+                pass
+    return total / 1e9
 
 
 def context_switches(pids):

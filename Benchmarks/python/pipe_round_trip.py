@@ -42,6 +42,7 @@ def main():
         if back != reply(i):
             raise AssertionError(f"sent {i}, got {back!r} back")
     durations = []
+    meter = common.CPUMeter([process.pid])
     for i in range(timed):
         start = time.perf_counter_ns()
         mine.send(i)
@@ -49,13 +50,14 @@ def main():
         durations.append((time.perf_counter_ns() - start) / 1e3)
         if back != reply(i):
             raise AssertionError(f"sent {i}, got {back!r} back")
+    cpu = meter.metrics()
     mine.send(None)
     echoed = mine.recv()
     process.join()
     if echoed != timed + WARM_UP_ROUNDS:
         raise AssertionError(f"the echo answered {echoed} of {timed + WARM_UP_ROUNDS} messages")
     common.emit(round_trip_us=common.median(durations), round_trip_p10_us=common.percentile(durations, 0.1),
-                round_trip_p90_us=common.percentile(durations, 0.9), rounds=timed, warm_up_rounds=WARM_UP_ROUNDS)
+                round_trip_p90_us=common.percentile(durations, 0.9), rounds=timed, warm_up_rounds=WARM_UP_ROUNDS, **cpu)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
-"""worker-memory: USS and PSS of each idle worker of a spawn Pool after a tiny task; MiB."""
+"""worker-memory: USS, PSS and RSS of each idle worker of a Pool after a tiny task, for each
+start method given (spawn, fork, forkserver); MiB."""
+import multiprocessing
 import time
 
 import mpbench_common as common
 
 
-def main():
-    args = common.parse_args(start_methods="spawn")
-    workers = common.cpus()
-    with common.context(args).Pool(workers) as pool:
+def measure(method, workers):
+    with multiprocessing.get_context(method).Pool(workers) as pool:
         pids = common.warm_up(pool, workers)
         # The pool's own processes and those that answered must agree (our side checks
         # workerPIDs() likewise).
@@ -19,7 +19,17 @@ def main():
             u, p, r = common.process_memory_kib(pid)
             uss, pss, rss = uss + u, pss + p, rss + r
     n = len(pids)
-    common.emit(uss_mib=uss / n / 1024, pss_mib=pss / n / 1024, rss_mib=rss / n / 1024, workers=n)
+    return {f"{method}_uss_mib": uss / n / 1024, f"{method}_pss_mib": pss / n / 1024,
+            f"{method}_rss_mib": rss / n / 1024}
+
+
+def main():
+    args = common.parse_args(start_methods="spawn,fork,forkserver")
+    workers = common.cpus()
+    metrics = {"workers": workers}
+    for method in args.start_methods:
+        metrics.update(measure(method, workers))
+    common.emit(**metrics)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,39 @@ struct ChildProcess {
                        timedOut: timedOut)
     }
 
+    /// A process left running beside the measured ones (the oversubscribed rows' spinner),
+    /// its output discarded; ``stop()`` kills and reaps it.
+    struct Background {
+        let pid: pid_t
+        let fd: Int32
+
+        init(_ arguments: [String]) throws {
+            var pid: pid_t = 0
+            var fd: Int32 = -1
+            let error: Int32 = withCStrings(arguments) { argv in cbs_spawn_capturing_stdout(argv, 1, &pid, &fd) }
+            guard error == 0 else { throw SpawnError.cannotStart(arguments.joined(separator: " "), error) }
+            self.pid = pid
+            self.fd = fd
+        }
+
+        func stop() {
+            kill(pid, SIGKILL)
+            var exitCode: Int32 = -1
+            var signal: Int32 = -1
+            _ = cbs_wait(pid, 0, &exitCode, &signal)
+            close(fd)
+        }
+    }
+
+    /// The CPU seconds (user + system) of this process's children that have been reaped so far,
+    /// and of the children those reaped: around one run, what the whole run's process tree spent.
+    static func reapedChildrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
     /// The last line of `output` that is a JSON object: a measuring run's result.
     static func lastJSONLine(_ output: String) -> String? {
         output.split(separator: "\n").reversed().first { $0.hasPrefix("{") }.map(String.init)

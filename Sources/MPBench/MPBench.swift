@@ -14,7 +14,7 @@ struct MPBench: AsyncParsableCommand {
         them, and prints one table: medians with min-max, the ratio (> 1: ours is better) and \
         the goal of issue 4. BENCHMARKS.md says what each scenario measures and how.
         """,
-        subcommands: [Measure.self]
+        subcommands: [Measure.self, Spin.self]
     )
 
     @Option(help: "Runs per side and scenario (default 5; 1 with --quick).")
@@ -44,6 +44,13 @@ struct MPBench: AsyncParsableCommand {
                                + "against this database; Benchmarks/postgres/throwaway-server.sh starts one.",
                                valueName: "url"))
     var postgres: String?
+
+    @Flag(help: ArgumentHelp("Also run the extra peers (concurrent.futures, loky, joblib, mpire, Ray, Dask, Python 3.13); those "
+                             + "whose interpreter or library is missing are skipped (Benchmarks/peers/setup.sh)."))
+    var peers = false
+
+    @Option(help: ArgumentHelp("Python 3.13 for --peers (default: pyenv's 3.13.0).", valueName: "path"))
+    var python313: String?
 
     @Option(help: ArgumentHelp("Kill a run that takes longer than this (default: 600 s; 300 s with --quick).",
                                valueName: "seconds"))
@@ -92,7 +99,8 @@ struct MPBench: AsyncParsableCommand {
         printError("mp-bench: \(scenarios.count) scenarios, \(runs) run\(runs == 1 ? "" : "s") per side, "
                    + "\(machine.cpus) CPUs, \(machine.pythonVersion), load \(machine.loadBefore)")
         let runner = Runner(scenarios: scenarios, runs: runs, quick: quick, python: python,
-                            peerDirectory: directory, executable: Locations.executable(), timeLimit: timeLimit)
+                            peerDirectory: directory, executable: Locations.executable(), timeLimit: timeLimit,
+                            peers: peers ? PeerEnvironment(python: python, python313: python313, repositoryRoot: root) : nil)
         let outcomes = runner.run()
         machine.loadAfter = Machine.loadAverage()
         let report = Report(machine: machine, runs: runs, quick: quick, outcomes: outcomes)

@@ -32,6 +32,34 @@ struct RowResult {
     var peer: Stats?
     var ratio: Double?
     var goal: GoalEvaluation
+    /// Work per CPU-second (``RowSpec/cpu``) of each side, and ours over the peer's.
+    var oursPerCPU: Stats?
+    var peerPerCPU: Stats?
+    var cpuRatio: Double?
+    /// The extra peers (`--peers`) on this row: their medians and ours against each.
+    var extra: [ExtraPeerResult] = []
+
+    struct ExtraPeerResult {
+        var label: String
+        var stats: Stats?
+        var ratio: Double?
+        var perCPU: Stats?
+        var cpuRatio: Double?
+        var skipped: String?
+
+        var json: JSON {
+            .object([("label", .string(label)), ("peer", stats?.json ?? .null), ("ratio", .number(ratio)),
+                     ("peer_per_cpu_s", perCPU?.json ?? .null), ("cpu_ratio", .number(cpuRatio)),
+                     ("skipped", .string(skipped))])
+        }
+    }
+
+    /// The peer ours does least well against on wall time (the scenario's own or an extra one).
+    var bestPeer: (label: String, ratio: Double)? {
+        var candidates = extra.compactMap { peer in peer.ratio.map { (peer.label, $0) } }
+        if let ratio { candidates.append(("multiprocessing", ratio)) }
+        return candidates.min { $0.1 < $1.1 }
+    }
 
     /// How each side started its processes.
     var oursStartMethod: String
@@ -47,6 +75,27 @@ struct RowResult {
         if let ours, let peer, ours.median > 0, peer.median > 0 {
             ratio = spec.higherIsBetter ? ours.median / peer.median : peer.median / ours.median
         }
+        if let cpu = spec.cpu {
+            oursPerCPU = Stats(outcome.ours.runs.compactMap { cpu.value($0) })
+            peerPerCPU = spec.peer == nil ? nil : Stats(outcome.peer.runs.compactMap { cpu.value($0) })
+            if let ours = oursPerCPU, let peer = peerPerCPU, peer.median > 0 { cpuRatio = ours.median / peer.median }
+        }
+        if let key = spec.peer {
+            for peer in outcome.extra where spec.dependsOnLibrary || peer.spec.arguments.isEmpty {
+                var result = ExtraPeerResult(label: peer.spec.label, skipped: peer.skipped)
+                result.stats = Stats(peer.side.runs.compactMap { $0[key] })
+                if let ours, let theirs = result.stats, ours.median > 0, theirs.median > 0 {
+                    result.ratio = spec.higherIsBetter ? ours.median / theirs.median : theirs.median / ours.median
+                }
+                if let cpu = spec.cpu {
+                    result.perCPU = Stats(peer.side.runs.compactMap { cpu.value($0) })
+                    if let ours = oursPerCPU, let theirs = result.perCPU, theirs.median > 0 {
+                        result.cpuRatio = ours.median / theirs.median
+                    }
+                }
+                extra.append(result)
+            }
+        }
         let context = GoalContext(ratio: ratio, ours: RowResult.medians(outcome.ours.runs),
                                   peer: RowResult.medians(outcome.peer.runs))
         goal = spec.goal(context)
@@ -59,6 +108,12 @@ struct RowResult {
         var result: [String: Double] = [:]
         for key in keys { result[key] = medianOf(runs.compactMap { $0[key] }) }
         return result
+    }
+
+    var perCPUText: String {
+        guard let cpu = spec.cpu else { return "-" }
+        return "\(oursPerCPU.map { Format.value($0.median) } ?? "?") / "
+            + "\(spec.peer == nil ? "-" : peerPerCPU.map { Format.value($0.median) } ?? "?") \(cpu.unit)"
     }
 
     var metText: String {
@@ -78,6 +133,13 @@ struct RowResult {
             ("ours", ours?.json ?? .null),
             ("peer", peer?.json ?? .null),
             ("ratio", .number(ratio)),
+            ("per_cpu_unit", .string(spec.cpu?.unit)),
+            ("ours_per_cpu_s", oursPerCPU?.json ?? .null),
+            ("peer_per_cpu_s", peerPerCPU?.json ?? .null),
+            ("cpu_ratio", .number(cpuRatio)),
+            ("extra_peers", .array(extra.map(\.json))),
+            ("best_peer", .string(bestPeer?.label)),
+            ("best_peer_ratio", .number(bestPeer?.ratio)),
             ("goal", .string(goal.text)),
             ("goal_met", goal.met.map(JSON.bool) ?? .null),
             ("goal_quantity", .string(goal.quantity.isEmpty ? nil : goal.quantity)),
@@ -107,11 +169,15 @@ struct Report {
         outcomes.flatMap { outcome in
             (outcome.ours.failures.map { "\(outcome.scenario.name) (ours): \($0)" })
                 + outcome.peer.failures.map { "\(outcome.scenario.name) (Python): \($0)" }
+                + outcome.extra.flatMap { peer in
+                    peer.side.failures.map { "\(outcome.scenario.name) (\(peer.spec.label)): \($0)" }
+                }
         }
     }
 
     var table: String {
-        let header = ["scenario", "unit", "ours: median (min-max)", "Python: median (min-max)", "ratio", "goal", "met"]
+        let header = ["scenario", "unit", "ours: median (min-max)", "Python: median (min-max)", "ratio",
+                      "per CPU-s: ours / Python", "CPU ratio", "goal", "met"]
         var lines = [header]
         for row in rows {
             lines.append([
@@ -120,9 +186,21 @@ struct Report {
                 row.ours?.text ?? "failed",
                 row.peer?.text ?? (row.spec.peer == nil ? "-" : "failed"),
                 row.ratio.map { Format.value($0) + "x" } ?? "-",
+                row.perCPUText,
+                row.cpuRatio.map { Format.value($0) + "x" } ?? "-",
                 row.goal.text,
                 row.metText,
             ])
+            for peer in row.extra {
+                lines.append([
+                    "  vs " + peer.label, "",  "",
+                    peer.stats?.text ?? (peer.skipped.map { "skipped: " + $0 } ?? "failed"),
+                    peer.ratio.map { Format.value($0) + "x" } ?? "-",
+                    peer.perCPU.map { "\(Format.value($0.median)) \(row.spec.cpu?.unit ?? "")" } ?? "-",
+                    peer.cpuRatio.map { Format.value($0) + "x" } ?? "-",
+                    "", "",
+                ])
+            }
         }
         var widths = header.map { _ in 0 }
         for line in lines {
@@ -147,6 +225,8 @@ struct Report {
             }
         }
         text += "\nratio: > 1 means ours is better (ours/Python when higher is better, Python/ours when lower is).\n"
+        text += "per CPU-s: the row's work per CPU-second of the parent and every worker during the timed part "
+            + "(medians; CPU ratio = ours/Python, > 1: ours does more work per CPU-second).\n"
         for row in rows {
             if let note = row.spec.note { text += "\(row.spec.name): \(note)\n" }
         }
@@ -177,6 +257,12 @@ struct Report {
                 ("ours", .array(outcome.ours.runs.map { JSON.metrics($0) })),
                 ("peer", .array(outcome.peer.runs.map { JSON.metrics($0) })),
                 ("failures", .array((outcome.ours.failures + outcome.peer.failures).map(JSON.string))),
+                ("extra_peers", .array(outcome.extra.map { peer in
+                    JSON.object([("label", .string(peer.spec.label)), ("skipped", .string(peer.skipped)),
+                                 ("arguments", .array(peer.spec.arguments.map { JSON.string($0) })),
+                                 ("runs", .array(peer.side.runs.map { JSON.metrics($0) })),
+                                 ("failures", .array(peer.side.failures.map(JSON.string)))])
+                })),
                 ("ours_start_method", .string(outcome.scenario.oursStartMethodText)),
                 ("peer_start_methods", .array(outcome.scenario.peerStartMethods.map { JSON.string($0) })),
             ])))

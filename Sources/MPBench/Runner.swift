@@ -1,3 +1,4 @@
+import Multiprocessing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,8 @@ struct Runner {
     var executable: String
     /// Seconds a run may take before it is killed (nil: the scenario's own limit).
     var timeLimit: Double?
+    /// The extra peers' interpreters (`--peers`); nil: only each scenario's own peer runs.
+    var peers: PeerEnvironment?
 
     /// Every run's measurements of one side, and the runs that failed.
     struct Side {
@@ -24,16 +27,38 @@ struct Runner {
         var failures: [String] = []
     }
 
+    /// One of the scenario's extra peers: its runs, or why it was skipped.
+    struct ExtraPeer {
+        var spec: PeerSpec
+        var side = Side()
+        var skipped: String?
+    }
+
     struct Outcome {
         var scenario: any Scenario.Type
         var ours = Side()
         var peer = Side()
+        var extra: [ExtraPeer] = []
     }
 
     func run() -> [Outcome] {
         var outcomes: [Outcome] = []
         for scenario in scenarios {
             var outcome = Outcome(scenario: scenario)
+            var interpreters: [String?] = []
+            if let peers {
+                for spec in scenario.extraPeers {
+                    switch peers.interpreter(for: spec) {
+                    case let .success(path):
+                        interpreters.append(path)
+                        outcome.extra.append(ExtraPeer(spec: spec))
+                    case let .failure(skipped):
+                        interpreters.append(nil)
+                        outcome.extra.append(ExtraPeer(spec: spec, skipped: skipped.reason))
+                        printError("  \(scenario.name) \(spec.label): skipped: \(skipped.reason)")
+                    }
+                }
+            }
             for index in 1...runs {
                 let label = "\(scenario.name) \(index)/\(runs)"
                 let measuring = scenario.measuringExecutable.map { Locations.sibling($0) } ?? executable
@@ -49,6 +74,19 @@ struct Runner {
                     }
                     measure(peerCommand, side: &outcome.peer, label: "\(label) Python", scenario: scenario, keys: { $0.peer },
                             against: outcome.ours.runs.last)
+                }
+                for (position, interpreter) in interpreters.enumerated() {
+                    guard let interpreter, let script = outcome.extra[position].spec.script ?? scenario.peerScript else {
+                        continue
+                    }
+                    let spec = outcome.extra[position].spec
+                    var command = [interpreter, peerDirectory + "/" + script] + spec.arguments
+                    if quick { command.append("--quick") }
+                    if !scenario.peerStartMethods.isEmpty {
+                        command += ["--start-method", scenario.peerStartMethods.joined(separator: ",")]
+                    }
+                    measure(command, side: &outcome.extra[position].side, label: "\(label) \(spec.label)",
+                            scenario: scenario, keys: { $0.peer }, against: outcome.ours.runs.last)
                 }
             }
             outcomes.append(outcome)
@@ -75,8 +113,18 @@ struct Runner {
                          keys: (RowSpec) -> String?, against ours: Metrics?) {
         let failure: String
         do {
+            // The oversubscribed rows: busy threads beside the run, started before it, stopped after it.
+            let spinner = try scenario.spinnersPerCPU > 0
+                ? ChildProcess.Background([executable, "spin", String(scenario.spinnersPerCPU * ProcessPool.availableCPUs)])
+                : nil
+            defer { spinner?.stop() }
+            let cpuBefore = ChildProcess.reapedChildrenCPUSeconds()
             let outcome = try ChildProcess.run(command, timeLimit: timeLimit ?? (quick ? 300 : scenario.timeLimitSeconds))
-            let metrics = outcome.succeeded ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)) : nil
+            // The whole run's CPU (set-up included), of every process of its tree that was reaped.
+            let runCPU = ChildProcess.reapedChildrenCPUSeconds() - cpuBefore
+            let metrics = outcome.succeeded
+                ? ChildProcess.lastJSONLine(outcome.output).flatMap(Metrics.init(jsonLine:)).map { $0.merging(["run_cpu_s": runCPU]) }
+                : nil
             let mismatch = metrics.flatMap { Runner.countMismatch($0, scenario: scenario, ours: ours) }
             if let metrics, mismatch == nil {
                 side.runs.append(metrics)

@@ -33,6 +33,12 @@ protocol Scenario {
     /// run of either side must report each of them, and a peer's run must report the same
     /// values as our side's, or the run fails: both sides do the same work.
     static var countKeys: [String] { get }
+    /// Busy threads per CPU that a spinner process runs beside each run of either side (the
+    /// oversubscribed rows); 0: none.
+    static var spinnersPerCPU: Int { get }
+    /// The peers besides the scenario's own that `mp-bench --peers` runs (other libraries,
+    /// Python 3.13), each on the same work and reporting the same measurements.
+    static var extraPeers: [PeerSpec] { get }
 }
 
 extension Scenario {
@@ -42,6 +48,8 @@ extension Scenario {
     static var measuringExecutable: String? { nil }
     static var peerStartMethods: [String] { ["fork"] }
     static var countKeys: [String] { [] }
+    static var spinnersPerCPU: Int { 0 }
+    static var extraPeers: [PeerSpec] { peerScript == nil ? [] : [.python313] }
     static var peerStartMethodText: String? { peerScript == nil ? nil : peerStartMethods.joined(separator: ", ") }
     static var oursStartMethodText: String {
         "exec (posix_spawn of \(measuringExecutable ?? "mp-bench"), a fresh process image as with spawn)"
@@ -75,10 +83,17 @@ struct RowSpec: Sendable {
     /// How our side started the processes of this row when not as the scenario's others
     /// (socketpair-floor: a forked C child); nil: the scenario's.
     var oursStartMethod: String?
+    /// The row's work per CPU-second of the parent and every worker, shown beside the wall
+    /// figure; nil: the row has none (a memory figure, a start-up time).
+    var cpu: CPUSpec?
+    /// False for a row the pool library does not change (a serial loop before the pool): only the
+    /// extra peers that are another interpreter, not another library, are shown on it.
+    var dependsOnLibrary = true
 
     init(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
-         note: String? = nil, peerStartMethod: String? = nil, oursStartMethod: String? = nil,
+         note: String? = nil, peerStartMethod: String? = nil, oursStartMethod: String? = nil, cpu: CPUSpec? = nil,
          goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) {
+        self.cpu = cpu
         self.peerStartMethod = peerStartMethod
         self.oursStartMethod = oursStartMethod
         self.name = name
@@ -88,6 +103,45 @@ struct RowSpec: Sendable {
         self.peer = peer
         self.note = note
         self.goal = goal
+    }
+}
+
+extension RowSpec {
+    /// A row the pool library does not change (``dependsOnLibrary`` false).
+    static func libraryFree(name: String, unit: String, higherIsBetter: Bool, ours: String, peer: String?,
+                            note: String? = nil,
+                            goal: @escaping @Sendable (GoalContext) -> GoalEvaluation) -> RowSpec {
+        var row = RowSpec(name: name, unit: unit, higherIsBetter: higherIsBetter, ours: ours, peer: peer, note: note,
+                          goal: goal)
+        row.dependsOnLibrary = false
+        return row
+    }
+}
+
+/// How a row's work per CPU-second is computed from a run's measurements, the same on both
+/// sides: `metrics[work] / metrics[cpu]`, where `cpu` is the CPU seconds of the parent and every
+/// worker during the timed part (``CPUMeter``).
+struct CPUSpec: Sendable {
+    /// The measurement that counts the timed part's work ("items", "calls").
+    var work: String
+    /// The measurement of the CPU seconds it took ("cpu_s").
+    var cpu: String = "cpu_s"
+    /// The unit of work / CPU-second ("items/CPU-s").
+    var unit: String
+    /// Scales the work (MiB moved from payloads: 2 * payload bytes / 2^20).
+    var scale: Double = 1
+
+    init(work: String, cpu: String = "cpu_s", unit: String, scale: Double = 1) {
+        self.work = work
+        self.cpu = cpu
+        self.unit = unit
+        self.scale = scale
+    }
+
+    /// This run's work per CPU-second; nil when the run lacks either measurement or spent none.
+    func value(_ metrics: Metrics) -> Double? {
+        guard let work = metrics[work], let cpu = metrics[cpu], cpu > 0 else { return nil }
+        return work * scale / cpu
     }
 }
 

@@ -15,9 +15,13 @@ enum ApplyLatency: Scenario {
 
     static var countKeys: [String] { ["calls", "warm_up_calls", "workers"] }
 
+    /// joblib has no single-call API (a Parallel per call would measure its set-up).
+    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .mpire, .ray, .dask] }
+
     static var rows: [RowSpec] {
         [
-            RowSpec(name: name, unit: "us/call", higherIsBetter: false, ours: "apply_us", peer: "apply_us") {
+            RowSpec(name: name, unit: "us/call", higherIsBetter: false, ours: "apply_us", peer: "apply_us",
+                    cpu: CPUSpec(work: "calls", unit: "calls/CPU-s")) {
                 .ratio(atLeast: 50, $0, text: ">= 50x faster than Python")
             },
             RowSpec(name: "apply-switches", unit: "switches/call", higherIsBetter: false, ours: "switches_per_call",
@@ -42,7 +46,8 @@ enum ApplyLatency: Scenario {
         let calls = quick ? 200 : 2_000
         let warmUpCalls = 50
         var metrics: Metrics = try await withProcessPool { pool in
-            let processes = [getpid()] + (try await warmUp(pool))
+            let workers = try await warmUp(pool)
+            let processes = [getpid()] + workers
             for index in 0..<warmUpCalls {
                 let square = try await pool.apply(Square(), index)
                 try check(square == index * index, "square of \(index) is \(square)")
@@ -50,7 +55,9 @@ enum ApplyLatency: Scenario {
             var durations: [Double] = []
             durations.reserveCapacity(calls)
             let switchesBefore = contextSwitches(of: processes)
+            let waitBefore = runQueueWaitSeconds(of: processes)
             let cpuBefore = processCPUSeconds()
+            let meter = CPUMeter(workers: workers)
             for index in 0..<calls {
                 let watch = Stopwatch()
                 let square = try await pool.apply(Square(), index)
@@ -58,11 +65,14 @@ enum ApplyLatency: Scenario {
                 try check(square == index * index, "square of \(index) is \(square)")
             }
             let parentCPU = processCPUSeconds() - cpuBefore
+            let cpu = try meter.metrics()
             let switches = contextSwitches(of: processes) - switchesBefore
+            let waited = runQueueWaitSeconds(of: processes) - waitBefore
             return ["apply_us": medianOf(durations)!, "apply_p10_us": percentile(durations, 0.1)!,
                     "apply_p90_us": percentile(durations, 0.9)!, "calls": Double(calls), "warm_up_calls": Double(warmUpCalls),
                     "workers": Double(pool.workerCount), "switches_per_call": Double(switches) / Double(calls),
-                    "parent_cpu_us_per_call": parentCPU * 1e6 / Double(calls)]
+                    "parent_cpu_us_per_call": parentCPU * 1e6 / Double(calls),
+                    "runqueue_wait_us_per_call": waited * 1e6 / Double(calls)].merging(cpu)
         }
         // The floor, once the pool is gone.
         let rounds = quick ? 200 : 2_000

@@ -53,7 +53,8 @@ enum BulkEcho: Scenario {
 
     static var rows: [RowSpec] {
         [RowSpec(name: name, unit: "GiB/s", higherIsBetter: true, ours: "gib_per_s", peer: "gib_per_s",
-                 note: "through the channel; the goal's shared-memory part is the row bulk-echo-shm.") {
+                 note: "through the channel; the goal's shared-memory part is the row bulk-echo-shm.",
+                 cpu: CPUSpec(work: "payloads", unit: "MiB/CPU-s", scale: 2)) {
             .ratio(atLeast: 4, $0, text: ">= 4x Python (channel)")
         }]
     }
@@ -62,7 +63,7 @@ enum BulkEcho: Scenario {
         let count = quick ? 40 : 400
         let size = 1 << 20
         return try await withProcessPool { pool in
-            try await warmUp(pool)
+            let meter = CPUMeter(workers: try await warmUp(pool))
             let cpuBefore = processCPUSeconds()
             let watch = Stopwatch()
             var index = 0
@@ -76,10 +77,12 @@ enum BulkEcho: Scenario {
             }
             let seconds = watch.seconds
             let parentCPU = processCPUSeconds() - cpuBefore
+            let cpu = try meter.metrics()
             try check(index == count, "\(index) payloads back of \(count)")
             let gib = Double(2 * count * size) / Double(1 << 30)
             return ["gib_per_s": gib / seconds, "seconds": seconds, "payloads": Double(count),
-                    "payload_bytes": Double(size), "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU]
+                    "payload_bytes": Double(size), "workers": Double(pool.workerCount),
+                    "parent_cpu_s": parentCPU].merging(cpu)
         }
     }
 }

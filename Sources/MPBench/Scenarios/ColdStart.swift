@@ -4,9 +4,9 @@ import Multiprocessing
 enum ColdStart: Scenario {
     static let name = "cold-start"
     static let summary = "In a fresh process: ProcessPool(workers: 2), then one apply(Square(), 7); ms until the "
-        + "result. Python: Pool(2) and apply, with the fork and with the spawn start method."
+        + "result. Python: Pool(2) and apply, with the fork, forkserver and spawn start methods."
 
-    static var peerStartMethods: [String] { ["fork", "spawn"] }
+    static var peerStartMethods: [String] { ["fork", "forkserver", "spawn"] }
 
     static var countKeys: [String] { ["workers"] }
 
@@ -15,6 +15,12 @@ enum ColdStart: Scenario {
             RowSpec(name: name, unit: "ms", higherIsBetter: false, ours: "ms", peer: "fork_ms",
                     note: "Python column: the fork start method.", peerStartMethod: "fork") {
                 .ratio(atLeast: 4, $0, text: "<= 1/4 of Python fork")
+            },
+            RowSpec(name: "cold-start-forkserver", unit: "ms", higherIsBetter: false, ours: "ms", peer: "forkserver_ms",
+                    note: "the same runs as cold-start; Python column: the forkserver start method (its server "
+                        + "started by the pool, as a first pool does).",
+                    peerStartMethod: "forkserver") { _ in
+                .none("reported (no goal)")
             },
             RowSpec(name: "cold-start-spawn", unit: "ms", higherIsBetter: false, ours: "ms", peer: "spawn_ms",
                     note: "the same runs as cold-start; Python column: the spawn start method.",

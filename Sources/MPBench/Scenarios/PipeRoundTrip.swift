@@ -12,7 +12,7 @@ enum PipeRoundTrip: Scenario {
     static var rows: [RowSpec] {
         [
             RowSpec(name: name, unit: "us/round trip", higherIsBetter: false, ours: "round_trip_us",
-                    peer: "round_trip_us") {
+                    peer: "round_trip_us", cpu: CPUSpec(work: "rounds", unit: "round trips/CPU-s")) {
                 .ratio(atLeast: 10, $0, text: ">= 10x faster than Python")
             },
         ]
@@ -35,6 +35,8 @@ enum PipeRoundTrip: Scenario {
         }
         var durations: [Double] = []
         durations.reserveCapacity(rounds)
+        guard let echoPID = echo.pid else { throw BenchError.failed("the echo worker has no pid") }
+        let meter = CPUMeter(workers: [echoPID])
         for index in 0..<rounds {
             let watch = Stopwatch()
             try await mine.send(index)
@@ -42,12 +44,13 @@ enum PipeRoundTrip: Scenario {
             durations.append(Double(watch.nanoseconds) / 1e3)
             try check(back == pipeBenchReply(index), "sent \(index), got \(back) back")
         }
+        let cpu = try meter.metrics()
         mine.close()
         let echoed = try await echo.value
         try check(echoed == rounds + warmUpRounds, "the echo answered \(echoed) of \(rounds + warmUpRounds) messages")
         return ["round_trip_us": medianOf(durations)!, "round_trip_p10_us": percentile(durations, 0.1)!,
                 "round_trip_p90_us": percentile(durations, 0.9)!, "rounds": Double(rounds),
-                "warm_up_rounds": Double(warmUpRounds)]
+                "warm_up_rounds": Double(warmUpRounds)].merging(cpu)
     }
 }
 

@@ -12,13 +12,15 @@ enum QueueThroughput: Scenario {
 
     static var rows: [RowSpec] {
         [
-            RowSpec(name: name, unit: "msgs/s", higherIsBetter: true, ours: "int_per_s", peer: "int_per_s") {
+            RowSpec(name: name, unit: "msgs/s", higherIsBetter: true, ours: "int_per_s", peer: "int_per_s",
+                    cpu: CPUSpec(work: "int_messages", cpu: "int_cpu_s", unit: "msgs/CPU-s")) {
                 .ratio(atLeast: 10, $0, text: ">= 10x Python")
             },
             RowSpec(name: "queue-throughput-struct", unit: "msgs/s", higherIsBetter: true, ours: "struct_per_s",
                     peer: "struct_per_s",
                     note: "a 3-field struct (Int, Double, String) against a Python tuple; the binary coder's encode "
-                        + "and decode dominate") {
+                        + "and decode dominate",
+                    cpu: CPUSpec(work: "struct_messages", cpu: "struct_cpu_s", unit: "msgs/CPU-s")) {
                 .ratio(atLeast: 10, $0, text: ">= 10x Python")
             },
         ]
@@ -30,12 +32,19 @@ enum QueueThroughput: Scenario {
 
     static func measure(quick: Bool) async throws -> Metrics {
         let count = messages(quick: quick)
-        return ["int_per_s": try await throughput(Int.self, count: count),
-                "struct_per_s": try await throughput(QueueBenchRecord.self, count: count),
-                "int_messages": Double(count), "struct_messages": Double(count)]
+        let ints = try await throughput(Int.self, count: count)
+        let structs = try await throughput(QueueBenchRecord.self, count: count)
+        var metrics: Metrics = ["int_per_s": ints.perSecond, "struct_per_s": structs.perSecond,
+                                "int_messages": Double(count), "struct_messages": Double(count)]
+        for (prefix, cpu) in [("int", ints.cpu), ("struct", structs.cpu)] {
+            for (key, value) in cpu { metrics[prefix + "_" + key] = value }
+        }
+        return metrics
     }
 
-    private static func throughput<M: QueueBenchMessage>(_: M.Type, count: Int) async throws -> Double {
+    /// Messages per second, and the CPU of the parent, the producer and the consumer (`cpu_s`, ...).
+    private static func throughput<M: QueueBenchMessage>(_: M.Type, count: Int) async throws
+        -> (perSecond: Double, cpu: Metrics) {
         let queue = try ProcessQueue<M>(maxCount: 10_000)
         let go = try ProcessEvent()
         let consumer = try WorkerProcess(target: QueueBenchConsumer<M>(queue: queue, go: go, count: count))
@@ -43,16 +52,23 @@ enum QueueThroughput: Scenario {
         try await consumer.start()
         try await producer.start()
         try await Task.sleep(for: .milliseconds(300))  // both are waiting on `go`
+        let parentCPUBefore = processCPUSeconds()
         let watch = Stopwatch()
         go.set()
-        let received = try await consumer.value
+        let consumed = try await consumer.value
         let seconds = watch.seconds
-        try await producer.join()
+        let parentCPU = processCPUSeconds() - parentCPUBefore
+        let received = consumed.received
+        // Each worker reports its own CPU from `go` to its last message (it is gone, and its
+        // clock with it, by the time the parent could read it).
+        let producerCPU = try await producer.value
+        let cpu: Metrics = ["cpu_parent_s": parentCPU, "cpu_workers_s": producerCPU + consumed.cpuSeconds,
+                            "cpu_s": parentCPU + producerCPU + consumed.cpuSeconds]
         // The consumer checked every message it got (value, order, no repeat, none missing);
         // nothing may be left over either (a message delivered twice at the end).
         try check(received == count, "the consumer got \(received) of \(count) messages")
         try check(queue.isEmpty, "\(queue.count) messages left in the queue after the consumer's \(count)")
-        return Double(count) / seconds
+        return (Double(count) / seconds, cpu)
     }
 }
 
@@ -77,9 +93,12 @@ struct QueueBenchProducer<M: QueueBenchMessage>: ProcessTarget {
     var go: ProcessEvent
     var count: Int
 
-    func run() async throws {
+    /// Returns the CPU seconds it spent from `go` to its last put.
+    func run() async throws -> Double {
         try await go.wait()
+        let before = processCPUSeconds()
         for index in 0..<count { try await queue.put(M.make(index)) }
+        return processCPUSeconds() - before
     }
 }
 
@@ -90,8 +109,9 @@ struct QueueBenchConsumer<M: QueueBenchMessage>: ProcessTarget {
 
     /// Checks every message: the k-th it gets must be the producer's k-th, whole. A message
     /// lost, repeated, reordered or garbled fails the run.
-    func run() async throws -> Int {
+    func run() async throws -> QueueBenchConsumed {
         try await go.wait()
+        let before = processCPUSeconds()
         var received = 0
         for index in 0..<count {
             let message = try await queue.get()
@@ -100,6 +120,12 @@ struct QueueBenchConsumer<M: QueueBenchMessage>: ProcessTarget {
             }
             received += 1
         }
-        return received
+        return QueueBenchConsumed(received: received, cpuSeconds: processCPUSeconds() - before)
     }
+}
+
+/// What the consumer reports: how many messages it checked, and the CPU seconds it spent.
+struct QueueBenchConsumed: Codable, Sendable {
+    var received: Int
+    var cpuSeconds: Double
 }

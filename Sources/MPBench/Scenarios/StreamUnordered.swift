@@ -8,8 +8,11 @@ enum StreamUnordered: Scenario {
 
     static var countKeys: [String] { ["items", "workers"] }
 
+    static var extraPeers: [PeerSpec] { [.python313, .futures, .loky, .joblib, .mpire, .ray, .dask] }
+
     static var rows: [RowSpec] {
-        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s") {
+        [RowSpec(name: name, unit: "items/s", higherIsBetter: true, ours: "items_per_s", peer: "items_per_s",
+                cpu: CPUSpec(work: "items", unit: "items/CPU-s")) {
             .ratio(atLeast: 25, $0, text: ">= 25x Python")
         }]
     }
@@ -17,7 +20,7 @@ enum StreamUnordered: Scenario {
     static func measure(quick: Bool) async throws -> Metrics {
         let count = quick ? 2_000 : 20_000
         return try await withProcessPool { pool in
-            try await warmUp(pool)
+            let meter = CPUMeter(workers: try await warmUp(pool))
             let cpuBefore = processCPUSeconds()
             let watch = Stopwatch()
             var squares: [Int] = []
@@ -27,6 +30,7 @@ enum StreamUnordered: Scenario {
             }
             let seconds = watch.seconds
             let parentCPU = processCPUSeconds() - cpuBefore
+            let cpu = try meter.metrics()
             // Every input's square exactly once, in any order: a result lost, repeated or not
             // computed fails (a sum could hide a repeat beside a loss).
             try check(squares.count == count, "\(squares.count) results for \(count) inputs")
@@ -34,7 +38,7 @@ enum StreamUnordered: Scenario {
                 throw BenchError.wrongResult("the \(index)th smallest result is \(square), not \(index * index)")
             }
             return ["items_per_s": Double(count) / seconds, "seconds": seconds, "items": Double(count),
-                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU]
+                    "workers": Double(pool.workerCount), "parent_cpu_s": parentCPU].merging(cpu)
         }
     }
 }

@@ -7,23 +7,35 @@ import Glibc
 enum WorkerMemory: Scenario {
     static let name = "worker-memory"
     static let summary = "An all-CPU pool whose every worker ran a tiny task, then idle for 0.3 s: each worker's "
-        + "USS (Private_Clean + Private_Dirty) and PSS from /proc/PID/smaps_rollup, the mean over the workers; MiB. "
-        + "Python: a spawn Pool, the same."
+        + "USS (Private_Clean + Private_Dirty), PSS and RSS from /proc/PID/smaps_rollup, the mean over the workers; "
+        + "MiB. Python: a Pool of each start method (spawn, fork, forkserver), the same."
 
-    static var peerStartMethods: [String] { ["spawn"] }
+    static var peerStartMethods: [String] { ["spawn", "fork", "forkserver"] }
 
     static var countKeys: [String] { ["workers"] }
 
+    /// The rows of one measure (uss, pss, rss) against one start method of the peer.
+    static func row(_ measure: String, _ method: String, note: String? = nil,
+                    goal: @escaping @Sendable (GoalContext) -> GoalEvaluation = { _ in .none("reported (no goal)") })
+        -> RowSpec {
+        RowSpec(name: "worker-memory-\(measure)" + (method == "spawn" ? "" : "-\(method)"), unit: "MiB/worker",
+                higherIsBetter: false, ours: "\(measure)_mib", peer: "\(method)_\(measure)_mib", note: note,
+                peerStartMethod: method, goal: goal)
+    }
+
     static var rows: [RowSpec] {
         [
-            RowSpec(name: "worker-memory-uss", unit: "MiB/worker", higherIsBetter: false, ours: "uss_mib",
-                    peer: "uss_mib", note: "USS: the memory only that worker holds. Python: spawn.") {
+            row("uss", "spawn", note: "USS: the memory only that worker holds. Python: spawn.") {
                 .ratio(atLeast: 2, $0, text: "<= 1/2 of Python spawn")
             },
-            RowSpec(name: "worker-memory-pss", unit: "MiB/worker", higherIsBetter: false, ours: "pss_mib",
-                    peer: "pss_mib", note: "PSS: USS plus each shared page divided among the processes sharing it.") { _ in
-                .none("reported (no goal)")
+            row("pss", "spawn", note: "PSS: USS plus each shared page divided among the processes sharing it."),
+            row("rss", "spawn", note: "RSS: every page the worker maps, shared ones whole."),
+            row("uss", "fork"), row("pss", "fork"), row("rss", "fork"),
+            row("uss", "forkserver"),
+            row("pss", "forkserver", note: "the issue's goal: ours <= 1/3 of Python forkserver's PSS.") {
+                .ratio(atLeast: 3, $0, text: "<= 1/3 of Python forkserver")
             },
+            row("rss", "forkserver"),
         ]
     }
 
