@@ -12,7 +12,6 @@ let squares = try await withProcessPool { pool in
     try await pool.map(Square(), Array(0..<1_000))
 }
 print(squares.prefix(5))   // [0, 1, 4, 9, 16]
-
 // snippet.hide
 precondition(squares == (0..<1_000).map { $0 * $0 })
 // snippet.show

@@ -21,6 +21,10 @@ let lines = ["one machine", "is not always enough", "so use many"]
 
 let local = try ProcessPool()
 print(try await countWords(on: local, lines))   // [2, 4, 3]
+// snippet.hide
+let counted = try await countWords(on: local, lines)
+precondition(counted == [2, 4, 3])
+// snippet.show
 try local.close()
 try await local.join()
 
@@ -31,6 +35,10 @@ if let url = ProcessInfo.processInfo.environment["DOCS_POSTGRES_URL"] {
 // snippet.show
 let distributed = try await DistributedProcessPool(url: url, queue: "docs")   // url: "postgres://app:secret@db:5432/jobs"
 print(try await countWords(on: distributed, lines))   // [2, 4, 3]
+// snippet.hide
+let countedThere = try await countWords(on: distributed, lines)
+precondition(countedThere == [2, 4, 3])
+// snippet.show
 distributed.close()
 // snippet.hide
 }
