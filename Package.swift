@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Property-based tests of the supervisor's rules (the tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The DocC catalogs' build (`swift package generate-documentation`, .ci/check-docs) only.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System calls Swift cannot make cleanly, and the constructor that enters worker mode before main.

@@ -13,7 +13,7 @@ public struct DistributedJob<Output: Codable & Sendable>: Sendable {
 
     /// Every task's outcome, in the order they finished, from the first; ends after the last.
     /// One collector per job at a time: a second one running at once would miss outcomes.
-    /// Throws ``Multiprocessing/JobFailure`` with reason `cancelled` if the job is cancelled.
+    /// Throws `JobFailure` with reason `cancelled` if the job is cancelled.
     public func outcomes() -> AsyncThrowingStream<TaskOutcome<Output>, any Error> {
         let (id, total, jobName, pool) = (id, total, jobName, pool)
         return AsyncThrowingStream { continuation in

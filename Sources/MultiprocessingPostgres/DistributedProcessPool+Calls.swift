@@ -5,7 +5,7 @@ import Synchronization
 // and not used: hosts claim tasks in batches of their own size.
 extension DistributedProcessPool {
     /// Runs `job` on every input on the worker hosts and returns the outputs in input order.
-    /// Throws the first ``Multiprocessing/JobFailure`` (and cancels the rest of the job);
+    /// Throws the first `JobFailure` (and cancels the rest of the job);
     /// cancelling the calling task cancels the job and throws `CancellationError`.
     public func map<J: Job>(
         _ job: J, _ inputs: some Sequence<J.Input>, chunkSize: Int? = nil,

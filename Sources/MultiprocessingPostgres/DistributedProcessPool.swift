@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 
 /// A pool whose workers are processes on many machines, which share a PostgreSQL database as
-/// a durable job queue: the same calls as ``Multiprocessing/ProcessPool`` (it conforms to
-/// ``Multiprocessing/JobPool``), with tasks and results stored as rows.
+/// a durable job queue: the same calls as `ProcessPool` (it conforms to
+/// `JobPool`), with tasks and results stored as rows.
 ///
 /// ```swift
 /// let pool = try await DistributedProcessPool(url: "postgres://app:secret@db/jobs", queue: "images")
@@ -22,7 +22,7 @@ public final class DistributedProcessPool: JobPool {
     /// Settings of a submitter.
     public struct Options: Sendable {
         /// Attempts per task when its worker crashes, it times out or its host stops answering.
-        /// A job type's ``Multiprocessing/Job/retries`` or a call's `retries` (attempts - 1) win.
+        /// A job type's `Job.retries` or a call's `retries` (attempts - 1) win.
         public var maxAttempts: Int
         /// How long one task may run on a host before its worker is killed (nil: no limit).
         public var timeout: Duration?
@@ -53,6 +53,7 @@ public final class DistributedProcessPool: JobPool {
         /// or that should leave room for others. Tasks a host has claimed count as running.
         public var maxRunningTasksPerJob: Int?
 
+        /// Settings with the defaults above; give only those you change.
         public init(maxAttempts: Int = 3, timeout: Duration? = nil, maxPayloadBytes: Int = 16 << 20,
                     pollInterval: Duration = .milliseconds(500), connectTimeout: Duration = .seconds(15),
                     outageTolerance: Duration = .seconds(60), defaultMaxRunTime: Duration? = .seconds(3_600),
@@ -71,6 +72,7 @@ public final class DistributedProcessPool: JobPool {
 
     /// The queue's name: worker hosts of this queue run this pool's tasks.
     public let queue: String
+    /// The settings the pool was made with.
     public let options: Options
     let database: QueueDatabase
     let resultBells: NotificationHub

@@ -48,9 +48,13 @@ public enum HostEnvironment {
         }
     }
 
+    /// `MULTIPROCESSING_POSTGRES_WORKER`: the queue to serve; its presence enters host mode.
     public static let queueVariable = CMP_POSTGRES_HOST_ENV
+    /// `MULTIPROCESSING_POSTGRES_URL`: the database's connection URL.
     public static let urlVariable = CMP_POSTGRES_URL_ENV
+    /// `MULTIPROCESSING_POSTGRES_URL_FILE`: a file holding the connection URL.
     public static let urlFileVariable = "MULTIPROCESSING_POSTGRES_URL_FILE"
+    /// `MULTIPROCESSING_POSTGRES_URL_FD`: an open descriptor on the URL's text (read and closed).
     public static let urlDescriptorVariable = CMP_POSTGRES_URL_FD_ENV
 
     /// The URL, from the descriptor or the file the environment names (the descriptor is closed).

@@ -12,16 +12,23 @@ import PostgresNIO
 public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
     /// How the connection is encrypted.
     public enum TLSMode: String, Sendable {
+        /// `disable`: no TLS; `prefer`: TLS when the server offers it; `require`: TLS, or no connection.
         case disable, prefer, require
     }
 
+    /// The server's host name or address.
     public var host: String
+    /// The server's port (5432 unless the URL gives one).
     public var port: Int
     /// The directory of the server's Unix socket, when the URL names one instead of a host.
     public var socketDirectory: String?
+    /// The role to connect as.
     public var username: String
+    /// The password, if the URL has one (never shown in ``description``).
     public var password: String?
+    /// The database, if the URL names one.
     public var database: String?
+    /// How the connection is encrypted (the URL's `sslmode`).
     public var tls: TLSMode
     /// A PEM file of the CA certificates to trust instead of the system's (`sslrootcert`).
     public var rootCertificatePath: String?

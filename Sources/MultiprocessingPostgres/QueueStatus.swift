@@ -4,12 +4,19 @@ import PostgresNIO
 /// What a queue holds: tasks by state, running tasks by host, the hosts and when they were
 /// last heard from, and how many duplicate results were discarded.
 public struct QueueStatus: Sendable, CustomStringConvertible {
+    /// The queue's name.
     public var queue: String
+    /// Tasks waiting for a host.
     public var pending = 0
+    /// Tasks claimed by a host (running or about to).
     public var running = 0
+    /// Tasks with a recorded result.
     public var done = 0
+    /// Tasks failed at once, with no other attempt (a thrown error; an input or output over the cap or not codable).
     public var failed = 0
+    /// Tasks dead-lettered: their last attempt crashed, timed out or lost its host.
     public var dead = 0
+    /// Tasks of cancelled jobs.
     public var cancelled = 0
     /// Duplicate results (a task run twice because its first host's lease expired).
     public var duplicates = 0

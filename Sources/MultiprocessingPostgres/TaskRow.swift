@@ -54,6 +54,8 @@ struct FinishedTaskRow: Sendable {
 
 /// One task's outcome in completion order, with its position in the job's input.
 public struct TaskOutcome<Output: Sendable>: Sendable {
+    /// The task's position in the job's input.
     public var index: Int
+    /// The task's output, or how it failed.
     public var result: Result<Output, JobFailure>
 }

@@ -4,7 +4,7 @@ import Multiprocessing
 import PostgresNIO
 
 /// A machine's share of a distributed pool: it claims batches of a queue's tasks, runs them in
-/// a local ``Multiprocessing/ProcessPool`` (so a crashing job costs one task here too), and
+/// a local `ProcessPool` (so a crashing job costs one task here too), and
 /// writes their outcomes back.
 ///
 /// Usually entered before `main`: start the program's own executable with
@@ -47,11 +47,12 @@ public enum WorkerHost {
         public var retention: Duration
         /// Inputs and outputs larger than this fail their task.
         public var maxPayloadBytes: Int
-        /// A hard memory cap per local worker (see ``Multiprocessing/ProcessPool/Options/memoryLimitBytes``).
+        /// A hard memory cap per local worker (see `ProcessPool.Options.memoryLimitBytes`).
         public var memoryLimitBytes: Int?
         /// How long the first connection may take before the host gives up.
         public var connectTimeout: Duration = .seconds(15)
 
+        /// Settings with the defaults above; give only those you change.
         public init(processes: Int? = nil, claimBatch: Int = 256, lease: Duration = .seconds(30),
                     pollInterval: Duration = .seconds(1), retention: Duration = .seconds(7 * 86_400),
                     maxPayloadBytes: Int = 16 << 20, memoryLimitBytes: Int? = nil) {

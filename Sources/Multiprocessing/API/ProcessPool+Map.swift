@@ -5,6 +5,10 @@ extension ProcessPool {
     /// worker, as Python does), each sent to a worker in one message.
     ///
     /// - Parameters:
+    ///   - job: The job to run; it travels to the workers with its stored properties.
+    ///   - inputs: The inputs, one item each.
+    ///   - chunkSize: How many items go to a worker in one message (default: about four chunks
+    ///     per worker).
     ///   - timeout: How long one item may run before its worker is killed and the item fails
     ///     (default: the pool's ``Options/timeout``).
     ///   - retries: How often an item is run again after a crash or timeout (default: the pool's).

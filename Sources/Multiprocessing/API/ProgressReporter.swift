@@ -112,6 +112,7 @@ public final class ProgressReporter: Sendable {
     /// - Parameters:
     ///   - total: How many items there will be, when known (for the percentage and time left).
     ///   - label: What the work is, first on the line.
+    ///   - output: Where the line goes (default: standard error).
     public init(total: Int? = nil, label: String = "progress", output: Output = .standardError) {
         self.label = label
         self.total = total

@@ -1,9 +1,8 @@
 import DequeModule
 import Synchronization
 
-/// The outputs of ``ProcessPool/imap(_:_:chunkSize:timeout:retries:progress:)`` (in input order) or
-/// ``ProcessPool/imapUnordered(_:_:chunkSize:timeout:retries:progress:)`` (as they complete), while the
-/// input is still being read.
+/// The outputs of ``ProcessPool``'s `imap` (in input order) and `imapUnordered` (as they
+/// complete), while the input is still being read.
 ///
 /// Memory stays bounded: the input is read only as far as the consumer keeps up (plus a window
 /// that keeps every worker busy). Iteration throws the first ``JobFailure``, which ends the
@@ -210,7 +209,7 @@ extension ProcessPool {
                    progress: progress, ordered: false)
     }
 
-    /// ``imap(_:_:chunkSize:timeout:retries:progress:)`` over an asynchronous input (a channel of URLs,
+    /// `imap` over an asynchronous input (a channel of URLs,
     /// lines of a file): each chunk is sent as soon as it is read.
     public func imap<J: Job, S: AsyncSequence & Sendable>(
         _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
@@ -220,7 +219,7 @@ extension ProcessPool {
                    progress: progress, ordered: true)
     }
 
-    /// ``imapUnordered(_:_:chunkSize:timeout:retries:progress:)`` over an asynchronous input.
+    /// `imapUnordered` over an asynchronous input.
     public func imapUnordered<J: Job, S: AsyncSequence & Sendable>(
         _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
         progress: ProgressReporter? = nil
@@ -229,7 +228,7 @@ extension ProcessPool {
                    progress: progress, ordered: false)
     }
 
-    /// Like ``imap(_:_:chunkSize:timeout:retries:progress:)``, but a failed item is yielded as a failure
+    /// Like `imap` over a sequence, but a failed item is yielded as a failure
     /// and the stream goes on: every input gets its own `Result`, in input order.
     public func imapResults<J: Job, S: Sequence & Sendable>(
         _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,
@@ -239,7 +238,7 @@ extension ProcessPool {
                    progress: progress, ordered: true, yieldingFailures: true)
     }
 
-    /// Like ``imapUnordered(_:_:chunkSize:timeout:retries:progress:)``, but a failed item is yielded as a
+    /// Like `imapUnordered` over a sequence, but a failed item is yielded as a
     /// failure (its ``JobFailure/index`` says which input it was) and the stream goes on.
     public func imapUnorderedResults<J: Job, S: Sequence & Sendable>(
         _ job: J, _ inputs: S, chunkSize: Int = 1, timeout: Duration? = nil, retries: Int? = nil,

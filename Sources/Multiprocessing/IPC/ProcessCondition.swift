@@ -18,7 +18,7 @@
 /// must be called holding it: it releases the lock, waits for a ``notify(_:)`` or
 /// ``notifyAll()``, and holds the lock again whenever it returns or throws. `notify(n)` wakes
 /// at most `n` waiters, those that were waiting when it was called. As with every condition
-/// variable, re-check what you wait for in a loop (``wait(for:)`` does).
+/// variable, re-check what you wait for in a loop (``wait(isolation:for:)`` does).
 ///
 /// A waiter's process that dies while it waits makes one later `notify` wake nobody (Python's
 /// condition has the same flaw); a holder's death is reported as for ``ProcessLock``. The
