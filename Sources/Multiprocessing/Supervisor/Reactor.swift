@@ -168,12 +168,18 @@ final class Reactor: @unchecked Sendable {
         var tokens = [UInt64](repeating: 0, count: capacity)
         var events = [UInt32](repeating: 0, count: capacity)
         var lastWork: UInt64 = 0
+        var spinGate = SpinGate()
         while true {
             var timeout = nextTimeoutMilliseconds()
-            if timeout != 0 && cmp_monotonic_ns() &- lastWork < Self.spinNanos {
-                timeout = 0
-                // On few CPUs the thread that will answer may be waiting for this one's CPU.
-                sched_yield()
+            if timeout != 0 {
+                let now = cmp_monotonic_ns()
+                if now &- lastWork < Self.spinNanos && spinGate.allowsSpin(at: now) {
+                    timeout = 0
+                    // On few CPUs the thread that will answer may be waiting for this one's CPU.
+                    sched_yield()
+                } else {
+                    spinGate.spinEnded(at: now)
+                }
             }
             var count: Int32
             if timeout != 0 {
@@ -189,7 +195,10 @@ final class Reactor: @unchecked Sendable {
             } else {
                 count = cmp_epoll_wait(epollFD, &tokens, &events, Int32(capacity), 0)
             }
-            if count > 0 || mailbox.withLock({ !$0.isEmpty }) { lastWork = cmp_monotonic_ns() }
+            if count > 0 || mailbox.withLock({ !$0.isEmpty }) {
+                lastWork = cmp_monotonic_ns()
+                spinGate.spinEnded(at: cmp_monotonic_ns())
+            }
             _ = iterate(count: Int(count), tokens: tokens, events: events)
         }
     }

@@ -17,6 +17,8 @@ final class WorkerLoop {
     private var jobs: [UInt32: Result<any LoadedJob, ItemFailureRecord>] = [:]
     private var shuttingDown = false
     private var lastPoll: UInt64 = 0
+    /// Stops the spin for work while the CPUs are oversubscribed (only the loop's thread spins).
+    private var spinGate = SpinGate()
 
     /// A task that took longer than this sends its results at once.
     private static let slowTaskNanos: UInt64 = 200_000
@@ -76,11 +78,15 @@ final class WorkerLoop {
 
     private func spinForWork() {
         let start = cmp_monotonic_ns()
-        while cmp_monotonic_ns() &- start < Self.spinNanos {
+        var now = start
+        while now &- start < Self.spinNanos && spinGate.allowsSpin(at: now) {
             receive()
-            if !inbox.isEmpty { return }
+            // Judged up to this round's start: reading the work may take long, and is no stall.
+            if !inbox.isEmpty { break }
             sched_yield()
+            now = cmp_monotonic_ns()
         }
+        spinGate.spinEnded(at: now)
     }
 
     private func receive() {
