@@ -98,7 +98,13 @@ let package = Package(
         // cold-start and worker-memory measure) does not link the database client.
         .executableTarget(
             name: "MPBenchPostgres",
-            dependencies: ["Multiprocessing", "MultiprocessingPostgres"]
+            dependencies: [
+                "Multiprocessing",
+                "MultiprocessingPostgres",
+                // pg-scale sets the server's durability (ALTER SYSTEM) and reads its jobs' rows.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The soak test: many tasks, some crashing, hanging or throwing; counts what happened.
         .executableTarget(

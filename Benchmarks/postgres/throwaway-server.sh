@@ -3,9 +3,11 @@
 # reachable from loopback and from 10.231.0.0/16 (the tests' worker hosts in network namespaces),
 # password (SCRAM) authentication, TLS offered with a certificate for localhost
 # signed by a CA made on the spot (DIR/ca.pem; with openssl), durability off (it holds nothing
-# worth keeping).
-#   throwaway-server.sh start DIR   prints the connection URL on stdout
-#   throwaway-server.sh stop DIR    stops it and removes DIR
+# worth keeping) unless --durable is given. The durability settings (fsync, synchronous_commit,
+# full_page_writes) are written to postgresql.conf, not the command line, so that ALTER SYSTEM
+# can change them while it runs (the pg-scale benchmark measures with them off and on).
+#   throwaway-server.sh start DIR [--durable]   prints the connection URL on stdout
+#   throwaway-server.sh stop DIR                stops it and removes DIR
 # The server binaries are looked for in $PG_BIN, PATH and /usr/lib/postgresql/*/bin. As root, the
 # server runs as the postgres user (PostgreSQL refuses to run as root).
 set -euo pipefail
@@ -60,8 +62,11 @@ start)
     as_server_user "$bin/initdb" -D "$dir/cluster" -U mp --pwfile="$dir/pwfile" --auth=scram-sha-256 \
         -E UTF8 --no-sync > "$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     echo "host all all 10.231.0.0/16 scram-sha-256" >> "$dir/cluster/pg_hba.conf"
+    if [[ ${3:-} != --durable ]]; then
+        printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >> "$dir/cluster/postgresql.conf"
+    fi
     as_server_user "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses='*' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c dynamic_shared_memory_type=sysv $tls_options" \
+        -o "-p $port -k $dir -c listen_addresses='*' -c max_connections=300 -c dynamic_shared_memory_type=sysv $tls_options" \
         start > "$dir/pg_ctl.log" 2>&1 || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
     echo "$bin" > "$dir/bin"
     echo "postgres://mp:$password@127.0.0.1:$port/postgres?sslmode=disable"

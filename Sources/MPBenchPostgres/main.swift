@@ -1,4 +1,4 @@
-// The measuring side of mp-bench's PostgreSQL scenarios: `mp-bench-postgres measure pg-tiny|pg-recovery
+// The measuring side of mp-bench's PostgreSQL scenarios: `mp-bench-postgres measure pg-tiny|pg-recovery|pg-scale
 // [--quick]` prints one JSON line of measurements, as `mp-bench measure` does for the others. Its
 // worker hosts are this executable started in host mode. The database comes from
 // MP_BENCH_POSTGRES_URL (mp-bench --postgres URL sets it).
@@ -89,7 +89,7 @@ func measureRecovery(url: String) async throws -> [String: Double] {
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count >= 2, arguments[0] == "measure", let raw = getenv("MP_BENCH_POSTGRES_URL") else {
-    print("usage: MP_BENCH_POSTGRES_URL=URL mp-bench-postgres measure pg-tiny|pg-recovery [--quick]")
+    print("usage: MP_BENCH_POSTGRES_URL=URL mp-bench-postgres measure pg-tiny|pg-recovery|pg-scale [--quick]")
     exit(2)
 }
 let url = String(cString: raw)
@@ -98,6 +98,7 @@ let metrics: [String: Double]
 switch arguments[1] {
 case "pg-tiny": metrics = try await measureTiny(url: url, quick: quick)
 case "pg-recovery": metrics = try await measureRecovery(url: url)
+case "pg-scale": metrics = try await measureScale(url: url, quick: quick)
 default:
     print("unknown scenario \(arguments[1])")
     exit(2)

@@ -119,33 +119,58 @@ public final class DistributedProcessPool: JobPool {
     /// Submits `job` on every input and returns at once with the job's handle (its id lets
     /// another process collect it with ``attach(jobID:outputType:)``). `priority` (higher
     /// first; default ``Options/priority``) orders it against the queue's other open jobs.
+    ///
+    /// The inputs are encoded and stored in pieces as `inputs` yields them (the submitter holds
+    /// one piece at a time, whatever the job's size); hosts see the job only once all of it is
+    /// stored. If the submission fails or is cancelled half-way, what it stored is removed.
     public func start<J: Job>(_ job: J, _ inputs: some Sequence<J.Input>, timeout: Duration? = nil,
                               retries: Int? = nil, priority: Int? = nil) async throws -> DistributedJob<J.Output> {
         let typeName = try JobTypeName.of(J.self)
         let jobBlob = try BinaryEncoder().encode(job)
         try checkSize(jobBlob.count)
-        var encoded: [ByteBuffer] = []
-        for input in inputs {
-            let bytes = try BinaryEncoder().encode(input)
-            try checkSize(bytes.count)
-            encoded.append(ByteBuffer(bytes: bytes))
-        }
         let attempts = (retries ?? J.retries).map { $0 + 1 } ?? options.maxAttempts
         let limit = timeout ?? options.timeout ?? options.defaultMaxRunTime
         let rank = Int32(clamping: priority ?? options.priority)
         let timeoutMS = limit.map { Int64($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
         let outputType = _mangledTypeName(J.Output.self) ?? String(reflecting: J.Output.self)
         let jobName = String(reflecting: J.self)
-        let row = JobSubmission(
+        let submission = JobSubmission(
             queue: queue, buildIdentity: buildIdentity, typeName: typeName, jobName: jobName, outputType: outputType,
-            jobBlob: ByteBuffer(bytes: jobBlob), inputs: encoded, maxAttempts: Int32(max(1, attempts)), timeoutMS: timeoutMS,
+            jobBlob: ByteBuffer(bytes: jobBlob), maxAttempts: Int32(max(1, attempts)), timeoutMS: timeoutMS,
             priority: rank, maxRunning: options.maxRunningTasksPerJob.map { Int32(clamping: max(1, $0)) })
-        let database = database
-        let jobID = try await database.retryingThroughOutages("submitting a job", tolerance: options.outageTolerance) {
-            try await row.store(in: database)
+        var pieces = InputPieces(inputs.makeIterator(), pool: self)
+        // The first piece before the job's row: inputs that cannot be encoded store nothing.
+        var piece = try pieces.next()
+        let (database, tolerance) = (database, options.outageTolerance)
+        let jobID = try await database.retryingThroughOutages("submitting a job", tolerance: tolerance) {
+            try await submission.storeJob(in: database)
         }
-        database.logger.debug("job submitted", metadata: ["job": "\(jobID)", "tasks": "\(encoded.count)"])
-        return DistributedJob(id: jobID, total: encoded.count, jobName: jobName, pool: self)
+        var total = 0
+        do {
+            while !piece.isEmpty {
+                let (first, rows) = (total, piece)
+                try await database.retryingThroughOutages("storing tasks \(first)... of job \(jobID)", tolerance: tolerance) {
+                    try await submission.storePiece(jobID: jobID, first: first, inputs: rows, in: database)
+                }
+                total += piece.count
+                piece = try pieces.next()
+            }
+            let stored = total
+            try await database.retryingThroughOutages("opening job \(jobID)", tolerance: tolerance) {
+                try await submission.open(jobID: jobID, total: stored, in: database)
+            }
+        } catch {
+            // Detached: a cancelled submission removes its job too.
+            await Task.detached {
+                try? await database.retryingThroughOutages("removing job \(jobID), whose submission failed",
+                                                           tolerance: min(tolerance, .seconds(10))) {
+                    try await submission.remove(jobID: jobID, in: database)
+                }
+            }.value
+            throw error
+        }
+        database.logger.debug("job submitted", metadata: ["job": "\(jobID)", "tasks": "\(total)"])
+        return DistributedJob(id: jobID, total: total, jobName: jobName, pool: self)
     }
 
     /// The handle of a job submitted earlier (by this process or another one, such as a
@@ -170,7 +195,7 @@ public final class DistributedProcessPool: JobPool {
         _ = try await database.retryingThroughOutages("cancelling job \(jobID)", tolerance: options.outageTolerance) {
             try await database.execute("""
             WITH job AS (UPDATE mp_jobs SET state = 'cancelled', finished_at = now()
-                         WHERE id = \(jobID) AND state = 'running' RETURNING id),
+                         WHERE id = \(jobID) AND state IN ('loading', 'running') RETURNING id),
                  tasks AS (UPDATE mp_tasks SET state = 'cancelled', lease_until = NULL
                            WHERE job_id = \(jobID) AND state IN ('pending', 'running') RETURNING 1)
             SELECT (SELECT count(*) FROM tasks), pg_notify('mp_cancel', \(String(jobID))), pg_notify('mp_results', \(String(jobID)))

@@ -84,6 +84,18 @@ enum Schema {
             "CREATE UNIQUE INDEX mp_jobs_submission ON mp_jobs (submission) WHERE submission IS NOT NULL",
             "CREATE INDEX mp_tasks_running ON mp_tasks (job_id) WHERE state = 'running'",
         ],
+        // Version 4: jobs stored in pieces (see JobSubmission). A job is `loading` until all of
+        // its tasks are stored (every build's claims take only `running` jobs' tasks, so none
+        // runs a half-stored job), with when its last piece was stored, for retention to remove
+        // one whose submitter went away. Uncollected results by their completion order, which
+        // collectors read a page at a time (the index replaces the one on job_id alone).
+        [
+            "ALTER TABLE mp_jobs DROP CONSTRAINT mp_jobs_state_check",
+            "ALTER TABLE mp_jobs ADD CONSTRAINT mp_jobs_state_check CHECK (state IN ('loading', 'running', 'finished', 'cancelled'))",
+            "ALTER TABLE mp_jobs ADD COLUMN stored_at timestamptz",
+            "CREATE INDEX mp_tasks_uncollected_seq ON mp_tasks (job_id, done_seq) WHERE done_seq IS NOT NULL AND NOT collected",
+            "DROP INDEX mp_tasks_uncollected",
+        ],
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -61,3 +61,43 @@ enum PostgresRecovery: Scenario {
 
 /// The environment variable through which `mp-bench --postgres URL` passes the database to mp-bench-postgres.
 let postgresURLVariable = "MP_BENCH_POSTGRES_URL"
+
+/// Whether the queue's rate holds as jobs grow, with the server's durability off and on.
+enum PostgresScale: Scenario {
+    static let name = "pg-scale"
+    static let summary = "One job of N tiny tasks (square an Int, every result checked) through PostgreSQL on loopback, "
+        + "N = 10k, 100k and 1M (--quick: 10k), one worker host (2 local workers), DistributedProcessPool.map from "
+        + "submission to the last result; first with the server's fsync, synchronous_commit and full_page_writes off, "
+        + "then on (ALTER SYSTEM). With the peak resident memory (VmHWM, reset before each job) of the submitter, the "
+        + "host and its workers. No peer."
+    static var peerScript: String? { nil }
+    static var needsPostgres: Bool { true }
+    static var measuringExecutable: String? { "mp-bench-postgres" }
+    static var timeLimitSeconds: Double { 3_600 }
+
+    static var rows: [RowSpec] {
+        var rows: [RowSpec] = []
+        for (mode, words) in [("nondurable", "durability off"), ("durable", "fsync and synchronous_commit on")] {
+            for size in ["10k", "100k", "1m"] {
+                let suffix = "\(size)\(mode == "durable" ? "-durable" : "")"
+                rows.append(RowSpec(name: "\(name)-\(suffix)", unit: "tasks/s", higherIsBetter: true,
+                                    ours: "\(mode)_\(size)_tasks_per_s", peer: nil,
+                                    note: "a job of \(size) tasks, \(words); its rate should not fall with the size") { _ in
+                    .none("reported")
+                })
+                for (process, key) in [("submitter", "submitter_peak_mib"), ("host", "host_peak_mib"), ("worker", "worker_peak_mib")] {
+                    rows.append(RowSpec(name: "\(name)-\(suffix)-\(process)-rss", unit: "MiB", higherIsBetter: false,
+                                        ours: "\(mode)_\(size)_\(key)", peer: nil,
+                                        note: "the \(process)'s peak resident memory during that job") { _ in
+                        .none("reported")
+                    })
+                }
+            }
+        }
+        return rows
+    }
+
+    static func measure(quick: Bool) async throws -> Metrics {
+        throw BenchError.failed("pg-scale is measured by mp-bench-postgres")
+    }
+}
