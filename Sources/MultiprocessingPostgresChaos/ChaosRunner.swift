@@ -42,11 +42,17 @@ public final class ChaosRunner: Sendable {
         public var hangGuard: Duration
         /// Where journals and the copy that is another build go.
         public var workDirectory: String
+        /// Breaks the round on purpose, to show that its checks catch a loss: one task's
+        /// write-back to a final state is skipped every time (a trigger), so that its outcome
+        /// never arrives and the round must report it lost. For the runner's own tests.
+        public var dropsOneOutcome: Bool
 
         public init(url: String, server: ThrowawayServer? = nil, hostExecutable: String = SpawnedProgram.currentExecutable,
                     hosts: Int = 2, tasks: Int = 1_500, largeTasks: Int = 100_000, napMicroseconds: Int = 2_000,
                     faultsPerRound: Int = 1, leaseSeconds: Double = 2, claimBatch: Int = 32,
-                    hangGuard: Duration = .seconds(180), workDirectory: String = NSTemporaryDirectory()) {
+                    hangGuard: Duration = .seconds(180), workDirectory: String = NSTemporaryDirectory(),
+                    dropsOneOutcome: Bool = false) {
+            self.dropsOneOutcome = dropsOneOutcome
             self.url = url
             self.server = server
             self.hostExecutable = hostExecutable
@@ -157,7 +163,14 @@ public final class ChaosRunner: Sendable {
         defer { pool.close() }
         try await waitUntil(.seconds(60), "the hosts registering") { try await pool.status().hosts.count >= fleet.count }
 
-        let handle = try await pool.start(job, Array(0..<tasks))
+        if options.dropsOneOutcome { try await ChaosSabotage.install(client, queue: queue, index: tasks / 2) }
+        let handle: DistributedJob<UInt64>
+        do {
+            handle = try await pool.start(job, Array(0..<tasks))
+        } catch {
+            if options.dropsOneOutcome { try? await ChaosSabotage.remove(client, queue: queue) }
+            throw error
+        }
         let ledger = ChaosLedger(total: tasks)
         let collector = Task { await ledger.collect(handle) }
         var round = ChaosRound(fault: fault, queue: queue, journal: journal, jobID: handle.id, pool: pool, fleet: fleet, ledger: ledger)
@@ -183,6 +196,7 @@ public final class ChaosRunner: Sendable {
             other.pool.close()
         }
         await collector.value
+        if options.dropsOneOutcome { try await ChaosSabotage.remove(client, queue: queue) }
         try await check(job, round, report: &report)
         if !report.isClean { await describeFailure(round, report: &report) }
         report.elapsed = ContinuousClock.now - began

@@ -43,6 +43,21 @@ extension DistributedPoolTests {
             }
         }
 
+        /// The checks catch a real loss: one task's outcome is dropped on purpose (its
+        /// write-back to a final state skipped by a trigger, every time), and the round must
+        /// report exactly that task lost, and the job not completed.
+        @Test func aRoundWithOneWriteBackBrokenOnPurposeReportsItLost() async throws {
+            let server = try await PostgresServer.shared.start()
+            let runner = try ChaosRunner(options: .init(url: server.url, tasks: 300, napMicroseconds: 1_000, faultsPerRound: 0,
+                                                        leaseSeconds: 2, hangGuard: .seconds(20), dropsOneOutcome: true))
+            defer { runner.close() }
+            let report = try await runner.run(.hostKill, seed: 20_261_203)
+            let context = Comment(rawValue: "\(report)\n" + report.notes.joined(separator: "\n"))
+            #expect(report.lost == 1, context)
+            #expect(!report.completed && !report.isClean, context)
+            #expect(report.duplicatedDeliveries == 0 && report.duplicatedRecords == 0 && report.wrong == 0, context)
+        }
+
         static func expectClean(_ report: ChaosRoundReport, sourceLocation: SourceLocation = #_sourceLocation) {
             let context = Comment(rawValue: "\(report)\n" + report.notes.joined(separator: "\n"))
             #expect(report.completed, context, sourceLocation: sourceLocation)
