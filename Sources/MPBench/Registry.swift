@@ -28,6 +28,7 @@ enum ScenarioRegistry {
             Oversubscribed<QueueThroughput>.self,
             PostgresTiny.self,
             PostgresRecovery.self,
+            PostgresScale.self,
         ]
     }
 
