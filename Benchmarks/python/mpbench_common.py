@@ -125,10 +125,8 @@ def process_memory_kib(pid):
     return fields["Private_Clean"] + fields["Private_Dirty"], fields["Pss"], fields["Rss"]
 
 
-def run_queue_wait_seconds(pids):
-    """Seconds the threads of these processes have spent runnable but waiting for a CPU so far
-    (the second field of /proc/PID/task/TID/schedstat), as our side reads it."""
-    total = 0
+def thread_files(pids, name):
+    """The text of /proc/PID/task/TID/<name> for every thread of these processes now."""
     for pid in pids:
         try:
             tasks = os.listdir(f"/proc/{pid}/task")
@@ -136,27 +134,29 @@ def run_queue_wait_seconds(pids):
             continue
         for task in tasks:
             try:
-                with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
-                    total += int(schedstat.read().split()[1])
-            except (FileNotFoundError, IndexError, ValueError):
+                with open(f"/proc/{pid}/task/{task}/{name}") as handle:
+                    yield handle.read()
+            except FileNotFoundError:
                 pass
+
+
+def run_queue_wait_seconds(pids):
+    """Seconds the threads of these processes have spent runnable but waiting for a CPU so far
+    (the second field of /proc/PID/task/TID/schedstat), as our side reads it."""
+    total = 0
+    for schedstat in thread_files(pids, "schedstat"):
+        try:
+            total += int(schedstat.split()[1])
+        except (IndexError, ValueError):
+            pass
     return total / 1e9
 
 
 def context_switches(pids):
     """Context switches (voluntary and not) of every thread of these processes so far."""
     total = 0
-    for pid in pids:
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except FileNotFoundError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{task}/status") as status:
-                    for line in status:
-                        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                            total += int(line.split(":")[1])
-            except FileNotFoundError:
-                pass
+    for status in thread_files(pids, "status"):
+        for line in status.splitlines():
+            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                total += int(line.split(":")[1])
     return total

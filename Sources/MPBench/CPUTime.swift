@@ -55,17 +55,9 @@ extension Metrics {
 /// nor sleeps, as behind busy threads. Threads that exit take their share with them.
 func runQueueWaitSeconds(of pids: [Int32]) -> Double {
     var total: UInt64 = 0
-    for pid in pids {
-        guard let directory = opendir("/proc/\(pid)/task") else { continue }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard Int(name) != nil, let stat = readTextFile("/proc/\(pid)/task/\(name)/schedstat") else { continue }
-            let fields = stat.split(separator: " ")
-            if fields.count >= 2, let waited = UInt64(fields[1]) { total &+= waited }
-        }
+    for stat in threadFiles(of: pids, named: "schedstat") {
+        let fields = stat.split(separator: " ")
+        if fields.count >= 2, let waited = UInt64(fields[1]) { total &+= waited }
     }
     return Double(total) / 1e9
 }

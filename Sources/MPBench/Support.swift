@@ -145,6 +145,18 @@ func printError(_ text: String) {
 /// wake-ups a fast path avoids.
 func contextSwitches(of pids: [Int32]) -> Int {
     var total = 0
+    for status in threadFiles(of: pids, named: "status") {
+        for line in status.split(separator: "\n")
+        where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+            total += Int(line.split(separator: ":").last?.trimmingSpaces() ?? "") ?? 0
+        }
+    }
+    return total
+}
+
+/// The text of /proc/PID/task/TID/`file` for every thread of these processes now.
+func threadFiles(of pids: [Int32], named file: String) -> [String] {
+    var texts: [String] = []
     for pid in pids {
         guard let directory = opendir("/proc/\(pid)/task") else { continue }
         defer { closedir(directory) }
@@ -152,14 +164,10 @@ func contextSwitches(of pids: [Int32]) -> Int {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard Int(name) != nil, let status = readTextFile("/proc/\(pid)/task/\(name)/status") else { continue }
-            for line in status.split(separator: "\n")
-            where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
-                total += Int(line.split(separator: ":").last?.trimmingSpaces() ?? "") ?? 0
-            }
+            if Int(name) != nil, let text = readTextFile("/proc/\(pid)/task/\(name)/\(file)") { texts.append(text) }
         }
     }
-    return total
+    return texts
 }
 
 /// CPU time this process (all its threads) has used, in seconds.
