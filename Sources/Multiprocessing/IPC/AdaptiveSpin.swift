@@ -17,9 +17,29 @@ final class AdaptiveSpin: Sendable {
     static let initial: UInt64 = 40_000
 
     private let nanos = Atomic<UInt64>(initial)
+    /// While the waiters' threads keep losing their CPU (see ``SpinGate``), no spin until then.
+    private let pausedUntil = Atomic<UInt64>(0)
+    private let pause = Atomic<UInt64>(SpinGate.initialPauseNanos)
 
-    /// The current budget, in nanoseconds.
-    var budget: UInt64 { nanos.load(ordering: .relaxed) }
+    /// The current budget, in nanoseconds: 0 while spinning is paused.
+    var budget: UInt64 {
+        if pausedUntil.load(ordering: .relaxed) > cmp_monotonic_ns() { return 0 }
+        return nanos.load(ordering: .relaxed)
+    }
+
+    /// A spin of `budget` nanoseconds took `took`: far longer means its thread was kept off
+    /// its CPU (oversubscribed: each yield cost a time slice, where a sleeper is woken at once),
+    /// so spins pause, as ``SpinGate`` does for the reactor's.
+    func recordSpin(budget: UInt64, took: UInt64) {
+        guard budget > 0 else { return }
+        if took > budget &+ SpinGate.stallNanos {
+            let current = pause.load(ordering: .relaxed)
+            pausedUntil.store(cmp_monotonic_ns() &+ current, ordering: .relaxed)
+            pause.store(Swift.min(current &* 2, SpinGate.maximumPauseNanos), ordering: .relaxed)
+        } else {
+            pause.store(SpinGate.initialPauseNanos, ordering: .relaxed)
+        }
+    }
 
     /// A wait slept `slept` nanoseconds before its event came (or its tick, which counts as long).
     func recordSleep(_ slept: UInt64) {

@@ -49,7 +49,11 @@ struct EventCount: Sendable {
               cancellable: Bool = true) async -> WaitOutcome {
         if condition() { return .woken }
         if deadline.hasPassed { return .timedOut }
-        if Spin.until(budget: spin.budget, condition) { return .woken }
+        let budget = spin.budget
+        let spun = cmp_monotonic_ns()
+        let caught = Spin.until(budget: budget, condition)
+        spin.recordSpin(budget: budget, took: cmp_monotonic_ns() &- spun)
+        if caught { return .woken }
         let expected = sequence.load()
         sleepers.add(1)
         defer { sleepers.subtract(1) }
