@@ -12,6 +12,9 @@ enum Vandalism: String, Codable, Sendable, CaseIterable, CustomStringConvertible
     case replaceSockets
     /// Writes bytes that are not frames into every socket it holds.
     case writeGarbage
+    /// Writes into every socket it holds the header of a results frame of 1 MiB, and no body:
+    /// a parent that trusted the length would wait for the body for ever.
+    case writeFalseHeader
     /// Calls `exit(0)` in the middle of the item.
     case exitZero
     /// Closes descriptor 3, where the channel was born (a job that thinks 3 is its own file).
@@ -41,6 +44,9 @@ enum Vandalism: String, Codable, Sendable, CaseIterable, CustomStringConvertible
         case .writeGarbage:
             let junk = [UInt8](repeating: 0xEE, count: 64)
             for fd in Self.socketDescriptors() { _ = junk.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+        case .writeFalseHeader:
+            let header: [UInt8] = [0x01, 0x00, 0x10, 0x00, 65]
+            for fd in Self.socketDescriptors() { _ = header.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
         case .exitZero:
             exit(0)
         case .closeDescriptor3:

@@ -423,6 +423,7 @@ final class ScriptedWorker: ScriptedProcess {
     func flush(itemDone: Bool) {
         guard isAlive, !outbox.isEmpty else { return }
         guard verifyChannel(itemDone: itemDone) else { return }
+        page.announce(bytes: outbox.byteCount)
         switch outbox.write(to: socket, blocking: false) {
         case .done: break
         case .wouldBlock: preconditionFailure("a model worker's channel is full")
@@ -452,11 +453,15 @@ final class ScriptedWorker: ScriptedProcess {
     }
 
     /// A few bytes the pool must refuse: a frame header of length 0, of a kind no worker sends,
-    /// or a second hello.
+    /// a second hello, or the header of a results frame far longer than anything that follows
+    /// (the parent would wait for its body for ever if it trusted the length).
     private func writeGarbage() {
         guard !channelBroken else { return }
         var bytes: [UInt8]
-        switch rng.below(3) {
+        switch rng.below(4) {
+        case 3:
+            let length = UInt32(4096 + rng.below(parser.maxFrameSize - 8192))
+            bytes = withUnsafeBytes(of: length.littleEndian) { Array($0) } + [FrameKind.results.rawValue]
         case 0:
             bytes = [0, 0, 0, 0]
         case 1:

@@ -444,6 +444,12 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
             if earlierAttempts < call.spec.retries {
                 violate("item \(item) failed (\(reason)) after \(earlierAttempts + 1) attempt(s); it has \(call.spec.retries) retries")
             }
+            // Exactly 1 + retries attempts; with no retries, 2 when its first death named it
+            // among other suspects (the run alone that names it is the second).
+            let mostAttempts = call.spec.retries == 0 && exposed >= 2 ? 2 : call.spec.retries + 1
+            if earlierAttempts + 1 > mostAttempts {
+                violate("item \(item) charged with \(earlierAttempts + 1) attempts (retries \(call.spec.retries), \(exposed) death(s) exposed): at most \(mostAttempts)")
+            }
             if case .timedOut = reason {
                 let limit = UInt64(call.spec.timeoutMs ?? 0) * 1_000_000
                 if call.spec.timeoutMs == nil || (longestFatalRun[item] ?? 0) < limit {
@@ -542,10 +548,11 @@ final class SupervisorModelRun: ScriptedWorkerObserver {
                 if nature(of: item).isBad, case .output = outcome { continue }  // judged already
                 if nature(of: item).isBad, case .threw = outcome { continue }
                 if nature(of: item).isBad, case .charged = outcome {
-                    // Charged: it ran at least its attempts; no item is re-queued without bound.
+                    // Charged: every run of it ended in a death it was exposed to (none is
+                    // re-queued without bound, none runs after its result was delivered).
                     let runs = begun[item] ?? 0
-                    if runs > 2 * (call.spec.retries + 1) + 1 {
-                        violate("bad item \(item) ran \(runs) times (retries \(call.spec.retries))")
+                    if runs > (exposures[item] ?? 0) {
+                        violate("bad item \(item) ran \(runs) times (retries \(call.spec.retries)) for \(exposures[item] ?? 0) death(s)")
                     }
                 }
             }

@@ -16,7 +16,8 @@
 ///
 /// When several items can be at fault, they run again one at a time, each alone on its
 /// worker (``TaskSpec/isolated``), where the rule names exactly one; the run among many counts
-/// as one of the culprit's attempts. Items that were delivered are never run again; items that
+/// as one of the culprit's attempts. A charged item's retries run alone too, so that no run of it
+/// is counted twice (charged, then suspected again). Items that were delivered are never run again; items that
 /// ran but whose results died with the worker run again (their work is not charged).
 enum Blame {
     /// One task the worker held, in the order it was sent (the order it runs).

@@ -150,6 +150,9 @@ extension PoolCore {
         if spec.attempts.count < call.options.retries {
             spec.attempts.append(cause)
             statistics.retries += 1
+            // Its retries run alone: a retry's death among other items would make it a suspect,
+            // and that run would count as an attempt a second time (charged, then suspected).
+            spec.isolated = true
             requeue(spec, range: item..<(item + 1))
             return
         }

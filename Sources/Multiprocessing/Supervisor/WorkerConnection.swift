@@ -32,6 +32,8 @@ final class WorkerConnection {
     private var pollTimer: UInt64?
 
     private let parser: FrameParser
+    /// Bytes read from the channel, to hold against what the worker announced writing.
+    private var bytesReceived: UInt64 = 0
     private var outgoing = OutgoingQueue()
     private var flushScheduled = false
     private var waitingForWritable = false
@@ -144,7 +146,8 @@ final class WorkerConnection {
             let (result, asked) = parser.receive(from: channelFD)
             if result < 0 && errno == EINTR { continue }
             if result > 0 {
-                if !deliverFrames() { return }
+                bytesReceived &+= UInt64(result)
+                if !deliverFrames() || !receivedOnlyAnnouncedBytes() { return }
                 if result < asked { return }
                 continue
             }
@@ -171,6 +174,16 @@ final class WorkerConnection {
             protocolViolation("unreadable frame: \(error)")
             return false
         }
+    }
+
+    /// More bytes than the worker announced in its page (``StatusPage/announce(bytes:)``) came
+    /// from someone else with the channel's descriptor: a job. Caught however they look (even a
+    /// header promising a body that never comes, which the parser would wait for). A worker
+    /// that announced nothing has no page to write to and is not held to it.
+    private func receivedOnlyAnnouncedBytes() -> Bool {
+        guard let page, case let announced = page.bytesAnnounced, announced > 0, bytesReceived > announced else { return true }
+        protocolViolation("\(bytesReceived - announced) byte(s) the worker did not write (a job wrote into its channel)")
+        return false
     }
 
     /// Kills a worker that sent nonsense; the owner hears of it, then of the exit.

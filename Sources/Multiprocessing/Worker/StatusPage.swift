@@ -22,6 +22,7 @@ struct StatusPage: @unchecked Sendable {
 
     private enum Word: Int {
         case current = 0, running, tasksDone, residentBytes, stage, stageFrom, stageJob, suspectsFrom, channelLost
+        case bytesAnnounced
     }
 
     /// What the worker is doing outside a job's `run`, where a death is not the current item's
@@ -102,6 +103,13 @@ struct StatusPage: @unchecked Sendable {
         store(.channelLost, 1)
     }
 
+    /// The worker is about to write `count` bytes into its channel (called before the write, by
+    /// the one writer at a time): the parent can then tell bytes a job wrote into the channel
+    /// from the worker's own, whatever they look like, as soon as it reads more than this.
+    func announce(bytes count: Int) {
+        store(.bytesAnnounced, load(.bytesAnnounced) &+ UInt64(count))
+    }
+
     var current: UInt64 { load(.current) }
 
     /// The word that names the running item, as an atomic: the per-item store is compiled
@@ -117,6 +125,9 @@ struct StatusPage: @unchecked Sendable {
     }
 
     // MARK: Parent side
+
+    /// Every byte the worker has written, or is writing, into its channel (see ``announce(bytes:)``).
+    var bytesAnnounced: UInt64 { load(.bytesAnnounced) }
 
     func snapshot() -> Snapshot {
         Snapshot(running: load(.running) == 1, current: load(.current),

@@ -95,6 +95,8 @@ final class WorkerOutbox: Sendable {
     private struct State {
         var queue = OutgoingQueue()
         var oldestUnflushed: UInt64 = 0
+        /// Bytes still queued that the page already announced (a write cut short).
+        var announcedInQueue = 0
     }
 
     enum FlushOutcome { case done, parentGone, channelLost }
@@ -146,6 +148,8 @@ final class WorkerOutbox: Sendable {
             guard !state.queue.isEmpty else { return .done }
             guard verifyChannel(itemDone: itemDone) else { return .channelLost }
             state.oldestUnflushed = 0
+            page?.announce(bytes: state.queue.byteCount - state.announcedInQueue)
+            defer { state.announcedInQueue = state.queue.byteCount }
             switch state.queue.write(to: channel.fd, blocking: true) {
             case .done, .wouldBlock: return .done
             case .closed:
