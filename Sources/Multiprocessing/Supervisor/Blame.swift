@@ -10,7 +10,8 @@
 /// - a job that closed or replaced the worker's channel is any item begun since the worker
 ///   last found the channel intact (it looks before every write and, where items take more
 ///   than about 20 us, after each item: there that is the one item);
-/// - bytes the parent cannot read are any item begun and not yet delivered;
+/// - bytes the parent cannot read, or more bytes than the worker announced writing (see
+///   ``StatusPage/announce(bytes:)``), are any item begun and not yet delivered;
 /// - a death while decoding the job value is the job's (the whole call's);
 /// - a death after every begun item was delivered is nobody's.
 ///
