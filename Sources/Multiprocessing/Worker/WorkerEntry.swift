@@ -15,6 +15,7 @@ func swiftMultiprocessingWorkerMain() {
     }
     // A program this worker starts must not become a worker too.
     unsetenv(WorkerMarker.variable)
+    CurrentProcess.workerParent.store(marker.parentPID, ordering: .relaxed)
 
     // Die with the parent. The parent may already be gone: then exit now.
     _ = cmp_set_parent_death_signal(SIGKILL)
