@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Deque (task queues) and Heap (timers) for the supervisor.
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // The pools' counts as metrics, through whatever backend the program bootstraps (no dependencies).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // The PostgreSQL client of MultiprocessingPostgres only (the core has no database dependency).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Command-line parsing for the example and benchmark tools only.
@@ -42,6 +44,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The constructor that turns an executable into a worker host of a PostgreSQL queue before main.
@@ -128,7 +131,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiprocessingTests",
-            dependencies: ["Multiprocessing", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "Multiprocessing",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         // Runs against a real PostgreSQL server that the tests start themselves (initdb + pg_ctl).
         .testTarget(

@@ -46,6 +46,7 @@ public final class ProcessPool: Sendable {
         configuration.launch.maxFrameSize = min(max(options.maxFrameBytes, 1024), Frame.largestMaxSize)
         configuration.maxTasksPerWorker = options.maxTasksPerWorker
         configuration.recycleAboveResidentBytes = options.recycleAboveResidentBytes
+        configuration.metricsName = options.metricsName
         if let initializer = options.initializer {
             let encoded = try EncodedJob(target: initializer)
             configuration.initializer = (encoded.typeName, encoded.blob)

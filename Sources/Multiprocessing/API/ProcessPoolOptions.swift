@@ -26,6 +26,13 @@ extension ProcessPool {
         public var maxFrameBytes: Int
         /// What cancelling a call does to its items that are already running.
         public var cancellation: CancellationMode
+        /// The `pool` dimension of the pool's metrics (swift-metrics, through whatever backend
+        /// the program bootstrapped): counters `multiprocessing_pool_tasks_completed_total`,
+        /// `…_worker_crashes_total`, `…_timeouts_total`, `…_retries_total`,
+        /// `…_workers_started_total`, `…_workers_recycled_total`,
+        /// `…_transient_spawn_failures_total`; gauge `multiprocessing_pool_workers`; timer
+        /// `multiprocessing_pool_task_duration_seconds` (a task from sent to its last result).
+        public var metricsName: String
 
         /// Options; each parameter is described at the property of the same name.
         public init(
@@ -37,7 +44,8 @@ extension ProcessPool {
             retries: Int = 0,
             workerBacktraces: Bool = false,
             maxFrameBytes: Int = 1 << 30,
-            cancellation: CancellationMode = .killRunning
+            cancellation: CancellationMode = .killRunning,
+            metricsName: String = "default"
         ) {
             self.initializer = initializer
             self.maxTasksPerWorker = maxTasksPerWorker
@@ -48,6 +56,7 @@ extension ProcessPool {
             self.workerBacktraces = workerBacktraces
             self.maxFrameBytes = maxFrameBytes
             self.cancellation = cancellation
+            self.metricsName = metricsName
         }
     }
 

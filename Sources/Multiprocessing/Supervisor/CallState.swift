@@ -33,10 +33,13 @@ struct InFlightTask {
     var resolvedUpTo: Int
     /// Asked back from the worker for an idle one (see `PoolCore.stealForIdleWorkers`).
     var stealRequested = false
+    /// When it was sent (the reactor's clock), for the task-duration metric.
+    var sentAt: UInt64
 
-    init(taskID: UInt64, spec: TaskSpec) {
+    init(taskID: UInt64, spec: TaskSpec, sentAt: UInt64 = 0) {
         self.taskID = taskID
         self.spec = spec
+        self.sentAt = sentAt
         resolvedUpTo = spec.range.lowerBound
     }
 }

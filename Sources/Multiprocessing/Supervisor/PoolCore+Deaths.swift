@@ -10,6 +10,7 @@ extension PoolCore {
     func worker(_ worker: WorkerConnection, exited status: ProcessExitStatus) {
         guard let position = slots.firstIndex(where: { $0.connection === worker }) else { return }
         let slot = slots.remove(at: position)
+        workersChanged()
         let stderr = worker.stderrTail.lines
         let snapshot = worker.status()
         let cause = deathReason(status: status, stderr: stderr, slot: slot, page: snapshot)

@@ -35,8 +35,11 @@ final class PoolCore: @unchecked Sendable {
     /// A worker kept from new tasks so that an isolated one gets it empty.
     private(set) weak var reservedSlot: WorkerSlot?
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Counts over the pool's life, for ``ProcessPool/statistics()``.
-    var statistics = ProcessPool.Statistics()
+    /// Counts over the pool's life, for ``ProcessPool/statistics()``, and as metrics.
+    var statistics = ProcessPool.Statistics() {
+        didSet { metrics.follow(from: oldValue, to: statistics) }
+    }
+    private let metrics: PoolMetrics
 
     static let defaultLogger = SupervisorLogHandler.logger(label: "swift-multiprocessing.pool")
     var logger = PoolCore.defaultLogger
@@ -53,7 +56,14 @@ final class PoolCore: @unchecked Sendable {
     init(reactor: Reactor, configuration: PoolConfiguration) {
         self.reactor = reactor
         self.configuration = configuration
+        metrics = PoolMetrics(name: configuration.metricsName)
     }
+
+    /// The live workers changed.
+    func workersChanged() { metrics.workerCount(slots.count) }
+
+    /// A task came back whole, `nanoseconds` after it was sent.
+    func taskFinished(nanoseconds: UInt64) { metrics.taskFinished(nanoseconds: nanoseconds) }
 
     // MARK: Lifecycle
 
@@ -101,6 +111,7 @@ final class PoolCore: @unchecked Sendable {
         connection.delegate = self
         let slot = WorkerSlot(connection: connection)
         slots.append(slot)
+        workersChanged()
         statistics.workersStarted += 1
         connection.activate()
         // A worker that never says hello (it hangs before its loop starts) is a start-up failure.
@@ -373,7 +384,7 @@ final class PoolCore: @unchecked Sendable {
         case .target:
             slot.connection.send(.runTarget, RunTargetMessage(taskID: taskID, jobID: call.jobID, exitAfter: false).encode())
         }
-        slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec))
+        slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec, sentAt: reactor.now()))
         return true
     }
 

@@ -12,6 +12,8 @@ struct PoolConfiguration: Sendable {
     var killGrace: Duration = .milliseconds(100)
     /// How long a new worker has to say hello before it counts as failed to start.
     var helloTimeout: Duration = .seconds(10)
+    /// The `pool` dimension of its metrics.
+    var metricsName = "default"
 }
 
 /// Why the supervisor itself is stopping a worker: decides whom the death is blamed on.
