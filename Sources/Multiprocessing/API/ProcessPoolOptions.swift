@@ -31,7 +31,8 @@ extension ProcessPool {
         /// `…_worker_crashes_total`, `…_timeouts_total`, `…_retries_total`,
         /// `…_workers_started_total`, `…_workers_recycled_total`,
         /// `…_transient_spawn_failures_total`; gauge `multiprocessing_pool_workers`; timer
-        /// `multiprocessing_pool_task_duration_seconds` (a task from sent to its last result).
+        /// `multiprocessing_pool_task_duration_seconds` (a task from sent to its last result). A pool
+        /// started before the program bootstrapped a backend records nothing.
         public var metricsName: String
 
         /// Options; each parameter is described at the property of the same name.

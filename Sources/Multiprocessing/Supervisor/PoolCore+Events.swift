@@ -95,7 +95,7 @@ extension PoolCore: WorkerConnectionDelegate {
         }
         if message.final {
             slot.inFlight.remove(at: position)
-            taskFinished(nanoseconds: reactor.now() &- task.sentAt)
+            taskFinished(task)
             slot.tasksDone += 1
             statistics.tasksCompleted += 1
             if let call {

@@ -1,5 +1,6 @@
 import CMultiprocessing
 import DequeModule
+import Metrics
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -37,9 +38,10 @@ final class PoolCore: @unchecked Sendable {
     private var joinWaiters: [CheckedContinuation<Void, Never>] = []
     /// Counts over the pool's life, for ``ProcessPool/statistics()``, and as metrics.
     var statistics = ProcessPool.Statistics() {
-        didSet { metrics.follow(from: oldValue, to: statistics) }
+        didSet { metrics?.follow(from: oldValue, to: statistics) }
     }
-    private let metrics: PoolMetrics
+    /// Nil while no metrics backend is bootstrapped: then they cost nothing.
+    private let metrics: PoolMetrics?
 
     static let defaultLogger = SupervisorLogHandler.logger(label: "swift-multiprocessing.pool")
     var logger = PoolCore.defaultLogger
@@ -56,14 +58,20 @@ final class PoolCore: @unchecked Sendable {
     init(reactor: Reactor, configuration: PoolConfiguration) {
         self.reactor = reactor
         self.configuration = configuration
-        metrics = PoolMetrics(name: configuration.metricsName)
+        metrics = MetricsSystem.factory is NOOPMetricsHandler ? nil : PoolMetrics(name: configuration.metricsName)
     }
 
     /// The live workers changed.
-    func workersChanged() { metrics.workerCount(slots.count) }
+    func workersChanged() { metrics?.workerCount(slots.count) }
 
-    /// A task came back whole, `nanoseconds` after it was sent.
-    func taskFinished(nanoseconds: UInt64) { metrics.taskFinished(nanoseconds: nanoseconds) }
+    /// A task came back whole: its time since it was sent.
+    func taskFinished(_ task: InFlightTask) {
+        guard let metrics else { return }
+        metrics.taskFinished(nanoseconds: reactor.now() &- task.sentAt)
+    }
+
+    /// When a task is sent, as the task-duration metric needs it (0 without metrics).
+    func sendTime() -> UInt64 { metrics == nil ? 0 : reactor.now() }
 
     // MARK: Lifecycle
 
@@ -384,7 +392,7 @@ final class PoolCore: @unchecked Sendable {
         case .target:
             slot.connection.send(.runTarget, RunTargetMessage(taskID: taskID, jobID: call.jobID, exitAfter: false).encode())
         }
-        slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec, sentAt: reactor.now()))
+        slot.inFlight.append(InFlightTask(taskID: taskID, spec: spec, sentAt: sendTime()))
         return true
     }
 

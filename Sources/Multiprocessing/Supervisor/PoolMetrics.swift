@@ -1,8 +1,8 @@
 import Metrics
 
 /// A pool's counts as swift-metrics metrics, dimension `pool` = ``ProcessPool/Options/metricsName``:
-/// recorded through whatever backend the program bootstrapped (none: they cost a call that
-/// does nothing). Confined to the reactor thread, as the statistics they follow.
+/// recorded through whatever backend the program bootstrapped (none, as when the pool started:
+/// a pool records nothing). Confined to the reactor thread, as the statistics they follow.
 struct PoolMetrics {
     private let workersStarted: Counter
     private let workerCrashes: Counter
