@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         // Pools whose workers are many machines sharing a PostgreSQL database.
         .library(name: "MultiprocessingPostgres", targets: ["MultiprocessingPostgres"]),
+        // A pool as a swift-service-lifecycle Service.
+        .library(name: "MultiprocessingServiceLifecycle", targets: ["MultiprocessingServiceLifecycle"]),
         .executable(name: "mp-postgres", targets: ["MPPostgres"]),
         .executable(name: "examples", targets: ["Examples"]),
         .executable(name: "mp-soak", targets: ["MPSoak"]),
@@ -21,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // The pools' counts as metrics, through whatever backend the program bootstraps (no dependencies).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // MultiprocessingServiceLifecycle only: a pool run as a Service of a ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The PostgreSQL client of MultiprocessingPostgres only (the core has no database dependency).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Command-line parsing for the example and benchmark tools only.
@@ -46,6 +50,10 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
+        ),
+        .target(
+            name: "MultiprocessingServiceLifecycle",
+            dependencies: ["Multiprocessing", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         // The constructor that turns an executable into a worker host of a PostgreSQL queue before main.
         .target(name: "CMultiprocessingPostgres", dependencies: ["CMultiprocessing"]),
@@ -135,6 +143,8 @@ let package = Package(
                 "Multiprocessing",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "MultiprocessingServiceLifecycle",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Runs against a real PostgreSQL server that the tests start themselves (initdb + pg_ctl).
