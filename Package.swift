@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "swift-multiprocessing",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
         // Pools whose workers are many machines sharing a PostgreSQL database.
