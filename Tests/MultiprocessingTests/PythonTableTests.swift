@@ -172,3 +172,34 @@ extension Array {
         return mapped
     }
 }
+
+/// A job that runs a pool of its own (Python's daemonic pool workers may not have children).
+struct NestedSquares: Job {
+    func run(_ count: Int) async throws -> [Int] {
+        try await withProcessPool(workers: 2) { pool in
+            try await pool.map(Square(), Array(0..<count), chunkSize: 3)
+        }
+    }
+}
+
+@Suite("Nested pools", .timeLimit(.minutes(2)))
+struct NestedPoolTests {
+    @Test("a job may run a pool of its own, in every worker at once, and it leaves no process behind")
+    func jobRunsAPool() async throws {
+        try await withProcessPool(workers: 2) { pool in
+            let results = try await pool.map(NestedSquares(), [10, 20, 30, 40], chunkSize: 1)
+            #expect(results == [10, 20, 30, 40].map { count in (0..<count).map { $0 * $0 } })
+            let workers = await pool.workerPIDs()
+            // Children of any of a worker's threads (the inner pool spawns from its reactor's).
+            let grandchildren = workers.flatMap { pid -> [Int32] in
+                let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+                return threads.flatMap { thread -> [Int32] in
+                    let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
+                    return text.split(separator: " ").compactMap { Int32($0) }
+                }
+            }
+            #expect(!workers.isEmpty)
+            #expect(grandchildren.isEmpty, "the inner pools' workers are gone: \(grandchildren)")
+        }
+    }
+}
