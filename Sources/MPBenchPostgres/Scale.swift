@@ -138,21 +138,17 @@ private func measureSizes(url: String, sizes: [Int]) async throws -> [String: Do
     for durable in [false, true] {
         guard try await setDurability(url, durable) else { continue }
         let mode = durable ? "durable" : "nondurable"
-        let queue = "bench-scale-\(mode)-\(getpid())"
-        let host = try startHost(url: url, queue: queue, processes: 2, leaseSeconds: 30)
-        defer { stop(host) }
-        let pool = try await DistributedProcessPool(url: url, queue: queue)
-        defer { pool.close() }
-        _ = try await pool.map(Square(), Array(0..<100))  // the host is up and its workers have answered
-        for tasks in sizes {
-            let label = tasks >= 1_000_000 ? "\(tasks / 1_000_000)m" : "\(tasks / 1_000)k"
-            for (key, value) in try await measureJob(url: url, pool: pool, host: host, tasks: tasks) {
-                metrics["\(mode)_\(label)_\(key)"] = value
-            }
-            try await pool.removeFinishedJobs(olderThan: .zero)
-            try await withClient(url) { client in
-                try await client.query("VACUUM mp_tasks", logger: silent)
-                try await client.query("VACUUM mp_jobs", logger: silent)
+        try await withWarmHost(url: url, queue: "bench-scale-\(mode)-\(getpid())") { host, pool in
+            for tasks in sizes {
+                let label = tasks >= 1_000_000 ? "\(tasks / 1_000_000)m" : "\(tasks / 1_000)k"
+                for (key, value) in try await measureJob(url: url, pool: pool, host: host, tasks: tasks) {
+                    metrics["\(mode)_\(label)_\(key)"] = value
+                }
+                try await pool.removeFinishedJobs(olderThan: .zero)
+                try await withClient(url) { client in
+                    try await client.query("VACUUM mp_tasks", logger: silent)
+                    try await client.query("VACUUM mp_jobs", logger: silent)
+                }
             }
         }
     }

@@ -49,19 +49,27 @@ func stop(_ pid: pid_t) {
     waitpid(pid, nil, 0)
 }
 
-func measureTiny(url: String, quick: Bool) async throws -> [String: Double] {
-    let tasks = quick ? 2_000 : 20_000
-    let queue = "bench-tiny-\(getpid())"
+/// Runs `body` with a worker host of `queue` (this executable, 2 local workers, 30 s leases)
+/// and a pool of that queue, once the host has answered a warm-up map; stops both after.
+func withWarmHost<Value>(url: String, queue: String,
+                         _ body: (_ host: pid_t, _ pool: DistributedProcessPool) async throws -> Value) async throws -> Value {
     let host = try startHost(url: url, queue: queue, processes: 2, leaseSeconds: 30)
     defer { stop(host) }
     let pool = try await DistributedProcessPool(url: url, queue: queue)
     defer { pool.close() }
     _ = try await pool.map(Square(), Array(0..<100))  // the host is up and its workers have answered
-    let start = ContinuousClock.now
-    let squares = try await pool.map(Square(), Array(0..<tasks))
-    let elapsed = seconds(since: start)
-    guard squares == (0..<tasks).map({ $0 &* $0 }) else { throw Failure(description: "wrong squares") }
-    return ["tasks_per_s": Double(tasks) / elapsed, "seconds": elapsed, "tasks": Double(tasks)]
+    return try await body(host, pool)
+}
+
+func measureTiny(url: String, quick: Bool) async throws -> [String: Double] {
+    let tasks = quick ? 2_000 : 20_000
+    return try await withWarmHost(url: url, queue: "bench-tiny-\(getpid())") { _, pool in
+        let start = ContinuousClock.now
+        let squares = try await pool.map(Square(), Array(0..<tasks))
+        let elapsed = seconds(since: start)
+        guard squares == (0..<tasks).map({ $0 &* $0 }) else { throw Failure(description: "wrong squares") }
+        return ["tasks_per_s": Double(tasks) / elapsed, "seconds": elapsed, "tasks": Double(tasks)]
+    }
 }
 
 func measureRecovery(url: String) async throws -> [String: Double] {

@@ -14,20 +14,17 @@ public struct DistributedJob<Output: Codable & Sendable>: Sendable {
     /// Every task's outcome, in the order they finished, from the first; ends after the last.
     /// One collector per job at a time: a second one running at once would miss outcomes.
     /// Throws `JobFailure` with reason `cancelled` if the job is cancelled.
+    ///
+    /// Results are read from the database as the loop takes them, a page at a time: a reader
+    /// that pauses holds at most one page (2,000 results), whatever the job's size, and leaving
+    /// the loop stops the reading.
     public func outcomes() -> AsyncThrowingStream<TaskOutcome<Output>, any Error> {
-        let (id, total, jobName, pool) = (id, total, jobName, pool)
-        return AsyncThrowingStream { continuation in
-            let collector = Task {
-                do {
-                    try await ResultCollector(pool: pool, jobID: id, total: total).run { row in
-                        continuation.yield(TaskOutcome(index: row.index, result: row.result(as: Output.self, jobName: jobName)))
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        let jobName = jobName
+        let collector = ResultCollector(pool: pool, jobID: id, total: total)
+        return AsyncThrowingStream {
+            try await collector.next().map { row in
+                TaskOutcome(index: row.index, result: row.result(as: Output.self, jobName: jobName))
             }
-            continuation.onTermination = { _ in collector.cancel() }
         }
     }
 

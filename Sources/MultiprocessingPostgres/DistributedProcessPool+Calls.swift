@@ -77,35 +77,10 @@ extension DistributedProcessPool {
         _ job: J, _ inputs: S, ordered: Bool, timeout: Duration?, retries: Int?, progress: ProgressReporter?
     ) -> ResultStream<J.Output> where S.Element == J.Input {
         ResultStream { [self] in
-            AsyncThrowingStream { continuation in
-                let work = Task {
-                    do {
-                        let handle = try await startCall(job, inputs, timeout: timeout, retries: retries)
-                        try await cancellingOnFailure(handle) {
-                            var waiting: [Int: J.Output] = [:]
-                            var next = 0
-                            for try await outcome in handle.outcomes() {
-                                let output = try outcome.result.get()
-                                progress?.advance()
-                                guard ordered else {
-                                    continuation.yield(output)
-                                    continue
-                                }
-                                waiting[outcome.index] = output
-                                while let ready = waiting.removeValue(forKey: next) {
-                                    continuation.yield(ready)
-                                    next += 1
-                                }
-                            }
-                            try Task.checkCancellation()
-                        }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
-                }
-                continuation.onTermination = { _ in work.cancel() }
+            let call = StreamedCall<J.Output>(pool: self, ordered: ordered, progress: progress) { [self] in
+                try await startCall(job, inputs, timeout: timeout, retries: retries)
             }
+            return AsyncThrowingStream { try await call.next() }
         }
     }
 
@@ -129,12 +104,16 @@ extension DistributedProcessPool {
         do {
             return try await body()
         } catch {
-            // Detached: the calling task may be cancelled, and the cancellation must still reach the database.
-            let id = handle.id
-            await Task.detached { [self] in try? await cancel(jobID: id) }.value
+            await cancelAfterFailure(handle.id)
             if Task.isCancelled { throw CancellationError() }
             throw error
         }
+    }
+
+    /// Cancels what is left of job `id` after its call failed or was cancelled.
+    func cancelAfterFailure(_ id: Int64) async {
+        // Detached: the calling task may be cancelled, and the cancellation must still reach the database.
+        await Task.detached { [self] in try? await cancel(jobID: id) }.value
     }
 }
 

@@ -8,8 +8,10 @@ import Synchronization
 enum Outage {
     /// SQLSTATEs of a server going away or not yet back: connection exceptions (08), admin or
     /// crash shutdown and "the database system is starting up" (57P01-57P03), too many
-    /// connections (53300).
-    private static let transientStates: Set<String> = ["57P01", "57P02", "57P03", "53300"]
+    /// connections (53300); and of a transaction the server aborted to let another go on, a
+    /// serialization failure (40001) or a deadlock (40P01): a collector's marking meets the
+    /// hosts' write-backs on the same rows, and tried again it goes through.
+    private static let transientStates: Set<String> = ["57P01", "57P02", "57P03", "53300", "40001", "40P01"]
 
     /// The error a transaction's wrapper holds (the first of its steps that failed), or `error`.
     static func unwrapped(_ error: any Error) -> any Error {

@@ -30,3 +30,10 @@ func isAlive(_ pid: pid_t) -> Bool {
           let close = stat.lastIndex(of: ")") else { return false }
     return !stat[stat.index(after: close)...].hasPrefix(" Z")
 }
+
+/// Whether `pid` is stopped by a signal (state T in /proc).
+func isStopped(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(after: close)...].hasPrefix(" T")
+}

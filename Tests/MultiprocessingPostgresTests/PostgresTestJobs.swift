@@ -151,3 +151,11 @@ struct PGTimedNap: Job {
         return PGSpan(start: start, end: DispatchTime.now().uptimeNanoseconds)
     }
 }
+
+/// Returns `count` copies of its input: an output of a chosen size that says whose it is.
+struct PGBulky: Job {
+    var count: Int
+    func run(_ x: Int) async throws -> [Int] {
+        [Int](repeating: x, count: count)
+    }
+}
