@@ -69,6 +69,9 @@ final class HostLoop: Sendable {
         return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
+    /// The channel on which a host hears that it is to drain (the payload: its id).
+    static let drainChannel = "mp_drain"
+
     var leaseMS: Int64 { Int64(options.lease.components.seconds * 1000 + options.lease.components.attoseconds / 1_000_000_000_000_000) }
 
     func run() async throws {
@@ -78,9 +81,17 @@ final class HostLoop: Sendable {
         let cancels = database.listen("mp_cancel") { [self] payload in
             if let id = Int64(payload) { cancelJob(id) }
         }
+        // A drain asked for from outside (``DistributedProcessPool/drainHost(id:)``): as SIGTERM.
+        let drains = database.listen(Self.drainChannel) { [self] payload in
+            guard payload == hostID else { return }
+            logger.info("worker host draining: asked through the database", metadata: ["host": "\(hostID)"])
+            WorkerHost.drain()
+            claimBell.ring()
+        }
         defer {
             tasks.stop()
             cancels.cancel()
+            drains.cancel()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.claimLoop() }
