@@ -27,16 +27,12 @@ struct DashboardHistory: Sendable {
         }
     }
 
-    /// The reading that starts the rate window: the oldest one within the last minute.
-    private var windowStart: Reading? {
-        guard let last = readings.last else { return nil }
-        return readings.first { $0.time >= last.time - Self.rateWindow }
-    }
-
     /// A queue's tasks per second over the last minute: done, failed, dead.
     func rates(of queue: String) -> (done: Double, failed: Double, dead: Double) {
-        guard let last = readings.last, let first = windowStart, last.time > first.time,
-              let now = last.ended[queue], let then = first.ended[queue] else { return (0, 0, 0) }
+        // The oldest reading of the last minute that has the queue (it may be newer than the minute).
+        guard let last = readings.last, let now = last.ended[queue],
+              let first = readings.first(where: { $0.time >= last.time - Self.rateWindow && $0.ended[queue] != nil }),
+              let then = first.ended[queue], last.time > first.time else { return (0, 0, 0) }
         let seconds = last.time - first.time
         func rate(_ a: Int, _ b: Int) -> Double { Double(max(0, a - b)) / seconds }
         return (rate(now.done, then.done), rate(now.failed, then.failed), rate(now.dead, then.dead))

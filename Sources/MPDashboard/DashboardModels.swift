@@ -67,7 +67,7 @@ struct JobJSON: Codable, Sendable, Equatable {
     var etaSeconds: Double?
 }
 
-/// `/api/dead`: a dead letter, each attempt's cause split from its standard error's tail.
+/// `/api/dead`: a dead letter, each attempt's cause split from the stderr line its host recorded.
 struct DeadLetterJSON: Codable, Sendable, Equatable {
     struct Attempt: Codable, Sendable, Equatable {
         var cause: String
@@ -85,19 +85,19 @@ struct DeadLetterJSON: Codable, Sendable, Equatable {
         jobID = letter.jobID
         index = letter.index
         jobName = letter.jobName
-        attempts = letter.attempts.map { attempt in
-            // A crash's cause ends with the worker's last lines of stderr, one "  stderr: " line each.
-            var cause: [Substring] = []
-            var tail: [String] = []
-            for line in attempt.cause.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("  stderr: ") {
-                    tail.append(String(line.dropFirst("  stderr: ".count)))
-                } else {
-                    cause.append(line)
-                }
-            }
-            return Attempt(cause: cause.joined(separator: "\n"), host: attempt.host, stderrTail: tail)
+        attempts = letter.attempts.map { Self.split($0) }
+    }
+
+    /// A host records a crash's cause with the last line of the worker's stderr after it,
+    /// as " (stderr: <line>)" (HostLoop+Running): shown apart.
+    static func split(_ attempt: DeadLetter.Attempt) -> Attempt {
+        let marker = " (stderr: "
+        guard attempt.cause.hasSuffix(")"), let start = attempt.cause.range(of: marker) else {
+            return Attempt(cause: attempt.cause, host: attempt.host, stderrTail: [])
         }
+        let tail = attempt.cause[start.upperBound...].dropLast()
+        return Attempt(cause: String(attempt.cause[..<start.lowerBound]), host: attempt.host,
+                       stderrTail: tail.split(separator: "\n").map(String.init))
     }
 }
 

@@ -28,7 +28,7 @@ table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--muted); font-weight: 500; font-size: 12px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.bar { position: relative; height: 14px; background: #eef0f4; border-radius: 7px; overflow: hidden; min-width: 160px; display: flex; }
+.bar { height: 14px; background: #eef0f4; border-radius: 7px; overflow: hidden; width: 180px; display: inline-flex; vertical-align: middle; }
 .bar span { display: block; height: 100%; }
 .bar .done { background: var(--done); } .bar .failed { background: var(--fail); } .bar .dead { background: var(--dead); }
 .bar .cancelled { background: var(--canc); } .bar .running { background: var(--run); }
@@ -142,11 +142,13 @@ function drawQueues(queues) {
 }
 
 function drawJobs(jobs) {
+  const isOpen = j => j.state === "running" || j.state === "loading";
+  jobs = jobs.slice().sort((a, b) => (isOpen(b) - isOpen(a)) || (b.id - a.id));
   replaceRows("#jobs", jobs.map(j => {
     const part = (n, cls) => j.total ? el("span", { class: cls, style: "width:" + (100 * n / j.total) + "%" }) : null;
     const bar = el("div", { class: "bar", "data-progress": j.progress, title: j.progress + "%" },
       part(j.done, "done"), part(j.failed, "failed"), part(j.dead, "dead"), part(j.cancelled, "cancelled"), part(j.running, "running"));
-    const open = j.state === "running" || j.state === "loading";
+    const open = isOpen(j);
     return el("tr", { class: "job", "data-job": j.id, "data-state": j.state },
       el("td", { title: j.name }, "#" + j.id + " " + j.name.split(".").pop()), el("td", {}, j.queue),
       el("td", {}, el("span", { class: "state " + j.state }, j.state)),
@@ -227,7 +229,10 @@ async function poll() {
     error.style.display = data.error ? "block" : "none";
     error.textContent = data.error ? "The queues could not be read: " + data.error : "";
     drawQueues(data.queues); drawJobs(data.jobs); drawHosts(data.hosts); drawDead(data.dead); drawChart(data.throughput);
-    document.body.setAttribute("data-updates", Number(document.body.getAttribute("data-updates")) + 1);
+    const updates = Number(document.body.getAttribute("data-updates")) + 1;
+    document.body.setAttribute("data-updates", updates);
+    // The page's load time as the browser sees it: from navigation to the first figures drawn.
+    if (updates === 1) document.body.setAttribute("data-first-draw-ms", Math.round(performance.now()));
   } catch (error) {
     const box = document.getElementById("error");
     box.style.display = "block"; box.textContent = "The dashboard server does not answer: " + error;

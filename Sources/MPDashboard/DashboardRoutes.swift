@@ -20,7 +20,7 @@ struct DashboardRoutes: Sendable {
     /// The header every action must carry: a page of another site cannot send it without the
     /// browser asking first (a CORS preflight, which this server never allows), so a loopback
     /// dashboard open to actions cannot be driven by a page the user happens to visit.
-    static let actionHeader = HTTPField.Name("X-Requested-By")!
+    static let actionHeader = HTTPFields.Element.Name("X-Requested-By")!
     static let actionHeaderValue = "mp-dashboard"
 
     func router() -> Router<BasicRequestContext> {
@@ -139,7 +139,7 @@ struct DashboardRoutes: Sendable {
         headers[.contentType] = type
         headers[.cacheControl] = "no-store"
         // Everything the page uses is its own: no other origin, no framing by another site.
-        headers[HTTPField.Name("Content-Security-Policy")!] =
+        headers[HTTPFields.Element.Name("Content-Security-Policy")!] =
             "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'"
         return Response(status: status, headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: redactor.scrub(body))))

@@ -13,7 +13,8 @@ actor DashboardSampler {
     nonisolated let bodies = Mutex<[String: String]>([:])
     /// The latest reading's hosts, to find a host's queue for an action.
     private var hostQueues: [String: String] = [:]
-    private var pools: [String: DistributedProcessPool] = [:]
+    /// One pool per queue, made once even when readings and actions ask for it together.
+    private var pools: [String: Task<DistributedProcessPool, any Error>] = [:]
     private var queues: [String] = []
     private var lastQueueListing = ContinuousClock.now - .seconds(3_600)
     private var history = DashboardHistory()
@@ -34,18 +35,26 @@ actor DashboardSampler {
             await readOnce()
             try? await Task.sleep(until: started + options.sampleInterval, clock: clock)
         }
-        for pool in pools.values { pool.close() }
+        for pool in pools.values { (try? await pool.value)?.close() }
     }
 
     /// The pool of `queue` (one client per queue shown; short outage tolerance, so that a
     /// reading fails within seconds and the page says so).
     func pool(_ queue: String) async throws -> DistributedProcessPool {
-        if let pool = pools[queue] { return pool }
-        let pool = try await DistributedProcessPool(
-            url: options.url, queue: queue,
-            options: .init(connectTimeout: .seconds(10), outageTolerance: .seconds(5)), logger: logger)
-        pools[queue] = pool
-        return pool
+        if let pool = pools[queue] { return try await pool.value }
+        let (url, logger) = (options.url, logger)
+        let making = Task {
+            try await DistributedProcessPool(url: url, queue: queue,
+                                             options: .init(connectTimeout: .seconds(10), outageTolerance: .seconds(5)),
+                                             logger: logger)
+        }
+        pools[queue] = making
+        do {
+            return try await making.value
+        } catch {
+            pools[queue] = nil   // tried again at the next reading
+            throw error
+        }
     }
 
     /// The queues shown: the one asked for, or those in the database (listed again every 5 s).
@@ -164,7 +173,7 @@ actor DashboardSampler {
 
     func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("null".utf8)
         return redactor.scrub(String(decoding: data, as: UTF8.self))
     }

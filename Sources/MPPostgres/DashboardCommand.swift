@@ -46,8 +46,8 @@ extension MPPostgres {
             case .readOnly: "read-only (no token, not loopback)"
             }
             try await Dashboard.run(options) { address in
-                print("dashboard listening on \(address) (\(policy))")
-                fflush(stdout)
+                // Unbuffered: a script or a test waits for this line.
+                FileHandle.standardOutput.write(Data("dashboard listening on \(address) (\(policy))\n".utf8))
             }
         }
     }

@@ -202,8 +202,9 @@ extension DistributedProcessPool {
             )
             SELECT t.job_id, t.idx, j.job_name, t.causes, t.cause_hosts
             FROM s JOIN mp_tasks t ON t.job_id = s.job_id AND t.idx = s.idx JOIN mp_jobs j ON j.id = t.job_id
-            ORDER BY """
-        query.sql += order
+            ORDER BY
+            """
+        query.sql += " " + order
         var letters: [DeadLetter] = []
         for try await (jobID, index, name, causes, hosts) in try await database.execute(query)
             .decode((Int64, Int32, String, [String], [String]).self) {

@@ -44,7 +44,10 @@ struct DashboardTests {
         #expect(row.doneRate > 0)
         let metrics = try await dashboard.get("/metrics")
         #expect(metrics.status == 200)
-        #expect(metrics.body == status.prometheusText)
+        // The same text but for the hosts' seconds since their heartbeat, which move.
+        let steady = { (text: String) in text.split(separator: "\n").filter { !$0.hasPrefix("mp_host_seconds_since_seen") } }
+        #expect(steady(metrics.body) == steady(status.prometheusText))
+        #expect(metrics.body.contains("mp_host_seconds_since_seen{queue=\"\(queue)\",host=\"\(status.hosts.first?.id ?? "")\"}"))
 
         let hosts = try await dashboard.decode([DashboardHost].self, "/api/hosts")
         #expect(hosts.map(\.id) == status.hosts.map(\.id))
@@ -67,7 +70,8 @@ struct DashboardTests {
         #expect(letter.attempts.count == 2)
         for attempt in letter.attempts {
             #expect(attempt.cause.contains("crashed"))
-            #expect((attempt.cause + attempt.stderrTail.joined()).contains("poison input 13"))
+            #expect(attempt.stderrTail.joined().contains("poison input 13"))
+            #expect(!attempt.cause.contains("stderr"))
             #expect(attempt.host == hosts.first?.id)
         }
         let dead = try await dashboard.decode([DashboardDeadLetter].self, "/api/dead")
@@ -133,8 +137,10 @@ struct DashboardTests {
 
         let help = SpawnedProgram.run([DashboardProcess.executable, "dashboard", "--help"])
         #expect(help.status == 0)
-        #expect(help.output.contains("only when the server is bound to loopback"))
-        #expect(help.output.contains("read-only"))
+        // As one line: the help is wrapped to the terminal's width.
+        let text = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("allowed only when the server is bound to loopback"))
+        #expect(text.contains("the dashboard is read-only"))
     }
 
     @Test func thePageInChromiumShowsTheCountsMovingTheBarFullADeadLetterAndNoSecret() async throws {
