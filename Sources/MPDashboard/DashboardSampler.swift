@@ -30,6 +30,9 @@ actor DashboardSampler {
 
     /// Reads until cancelled.
     func run() async {
+        // What the server is: known before the first reading, which may take the connection's time.
+        let config = self.config(queues: options.queue.map { [$0] } ?? [])
+        bodies.withLock { $0["/api/config"] = encode(config) }
         while !Task.isCancelled {
             let started = clock.now
             await readOnce()
@@ -140,8 +143,7 @@ actor DashboardSampler {
 
     private func publish(queues: [QueueJSON], hosts: [HostJSON], jobs: [JobJSON], dead: [DeadLetterJSON],
                          error: String?, prometheus: String) {
-        let config = ConfigJSON(database: redactor.database, queues: queues.map(\.queue),
-                                actions: options.actionPolicy.name, sampleSeconds: seconds(options.sampleInterval))
+        let config = config(queues: queues.map(\.queue))
         let throughput = ThroughputJSON(bucketSeconds: DashboardHistory.bucketSeconds,
                                         perSecond: history.throughput().map { $0.map(round1) })
         let age = lastReading.map { seconds(clock.now - $0) } ?? -1
@@ -169,6 +171,11 @@ actor DashboardSampler {
             bodies.merge(scrubbed) { $1 }
             bodies["error"] = error
         }
+    }
+
+    private func config(queues: [String]) -> ConfigJSON {
+        ConfigJSON(database: redactor.database, queues: queues, actions: options.actionPolicy.name,
+                   sampleSeconds: seconds(options.sampleInterval))
     }
 
     func encode(_ value: some Encodable) -> String {
