@@ -47,7 +47,7 @@ extension DistributedProcessPool {
         return try await database.retryingThroughOutages("draining host \(id)", tolerance: options.outageTolerance) {
             var known = false
             for try await found in try await database.execute("""
-                SELECT count(pg_notify(\(HostLoop.drainChannel), id)) > 0 FROM mp_hosts WHERE id = \(id) AND queue = \(queue)
+                SELECT count(pg_notify('mp_cancel', \(HostLoop.drainPayload(id)))) > 0 FROM mp_hosts WHERE id = \(id) AND queue = \(queue)
                 """).decode(Bool.self) {
                 known = found
             }

@@ -69,8 +69,8 @@ final class HostLoop: Sendable {
         return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
-    /// The channel on which a host hears that it is to drain (the payload: its id).
-    static let drainChannel = "mp_drain"
+    /// What `mp_cancel` carries to ask the host `id` to drain.
+    static func drainPayload(_ id: String) -> String { "drain \(id)" }
 
     var leaseMS: Int64 { Int64(options.lease.components.seconds * 1000 + options.lease.components.attoseconds / 1_000_000_000_000_000) }
 
@@ -78,20 +78,21 @@ final class HostLoop: Sendable {
         try await database.execute(registerSQL())
         let tasks = NotificationHub(database: database, channel: "mp_tasks")
         tasks.register(claimBell, for: queue)
+        // A job's id: cancel it. `drain <host id>` (``DistributedProcessPool/drainHost(id:)``): drain
+        // as SIGTERM does, if it names this host (the channel is shared: no connection of its own
+        // per host; hosts of older builds ignore a payload that is no number).
         let cancels = database.listen("mp_cancel") { [self] payload in
-            if let id = Int64(payload) { cancelJob(id) }
-        }
-        // A drain asked for from outside (``DistributedProcessPool/drainHost(id:)``): as SIGTERM.
-        let drains = database.listen(Self.drainChannel) { [self] payload in
-            guard payload == hostID else { return }
-            logger.info("worker host draining: asked through the database", metadata: ["host": "\(hostID)"])
-            WorkerHost.drain()
-            claimBell.ring()
+            if let id = Int64(payload) {
+                cancelJob(id)
+            } else if payload == Self.drainPayload(hostID) {
+                logger.info("worker host draining: asked through the database", metadata: ["host": "\(hostID)"])
+                WorkerHost.drain()
+                claimBell.ring()
+            }
         }
         defer {
             tasks.stop()
             cancels.cancel()
-            drains.cancel()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.claimLoop() }
