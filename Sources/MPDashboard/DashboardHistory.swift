@@ -27,23 +27,30 @@ struct DashboardHistory: Sendable {
         }
     }
 
+    /// Per second over the last minute: the increases of `value` between consecutive readings
+    /// that both have it, summed (a count that drops, as when retention removes jobs, adds
+    /// nothing and does not hide what came after), over the time those readings span.
+    private func rate(_ value: (Reading) -> Int?) -> Double {
+        guard let last = readings.last else { return 0 }
+        var increase = 0
+        var seconds = 0.0
+        let window = readings.drop { $0.time < last.time - Self.rateWindow }
+        for (before, after) in zip(window, window.dropFirst()) {
+            guard let then = value(before), let now = value(after) else { continue }
+            increase += max(0, now - then)
+            seconds += after.time - before.time
+        }
+        return seconds > 0 ? Double(increase) / seconds : 0
+    }
+
     /// A queue's tasks per second over the last minute: done, failed, dead.
     func rates(of queue: String) -> (done: Double, failed: Double, dead: Double) {
-        // The oldest reading of the last minute that has the queue (it may be newer than the minute).
-        guard let last = readings.last, let now = last.ended[queue],
-              let first = readings.first(where: { $0.time >= last.time - Self.rateWindow && $0.ended[queue] != nil }),
-              let then = first.ended[queue], last.time > first.time else { return (0, 0, 0) }
-        let seconds = last.time - first.time
-        func rate(_ a: Int, _ b: Int) -> Double { Double(max(0, a - b)) / seconds }
-        return (rate(now.done, then.done), rate(now.failed, then.failed), rate(now.dead, then.dead))
+        (rate { $0.ended[queue]?.done }, rate { $0.ended[queue]?.failed }, rate { $0.ended[queue]?.dead })
     }
 
     /// A job's ended tasks per second over the last minute (since it was first seen, if later).
     func rate(ofJob id: Int64) -> Double {
-        guard let last = readings.last, let now = last.jobs[id],
-              let first = readings.first(where: { $0.time >= last.time - Self.rateWindow && $0.jobs[id] != nil }),
-              let then = first.jobs[id], last.time > first.time else { return 0 }
-        return Double(max(0, now - then)) / (last.time - first.time)
+        rate { $0.jobs[id] }
     }
 
     /// Tasks per second that ended (all queues together), in buckets over the last hour, oldest first.
