@@ -107,7 +107,13 @@ struct DashboardRoutes: Sendable {
             return Self.message(.forbidden, false, "read-only: this dashboard was started without --token and is "
                                 + "reachable from other machines, so it takes no actions", redactor: redactor)
         case .loopbackOpen:
-            break
+            // A page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding)
+            // would be of this origin: its requests name that site in Host.
+            let host = Self.hostName(ofAuthority: request.head.authority ?? "")
+            guard DashboardOptions.isLoopback(host) else {
+                return Self.message(.forbidden, false, "without --token, actions are taken only from pages served as "
+                                    + "localhost or a loopback address, not \(host)", redactor: redactor)
+            }
         case let .token(token):
             let given = request.headers[.authorization].flatMap { value -> String? in
                 value.hasPrefix("Bearer ") ? String(value.dropFirst("Bearer ".count)) : nil
@@ -122,6 +128,14 @@ struct DashboardRoutes: Sendable {
                                 redactor: redactor)
         }
         return nil
+    }
+
+    /// `name` of `name:port`, `[::1]:port` → `::1`.
+    static func hostName(ofAuthority authority: String) -> String {
+        if authority.hasPrefix("["), let end = authority.firstIndex(of: "]") {
+            return String(authority[authority.index(after: authority.startIndex)..<end])
+        }
+        return String(authority.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
     }
 
     /// Compares without stopping at the first difference: the time taken tells nothing of the token.

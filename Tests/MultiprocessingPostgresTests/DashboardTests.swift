@@ -137,6 +137,11 @@ struct DashboardTests {
         // Allowed: the unknown job is looked up (404), not refused (401, 403).
         #expect(try await loopback.post("/api/jobs/999999999/cancel", token: nil).status == 404)
         #expect(try await loopback.post("/api/jobs/999999999/cancel", token: nil, marked: false).status == 403)
+        // ...but not from a page of another site whose name resolves to loopback (DNS rebinding).
+        let rebound = try await loopback.request("POST", "/api/jobs/999999999/cancel",
+                                                 headers: ["X-Requested-By": "mp-dashboard", "Host": "evil.example:80"])
+        #expect(rebound.status == 403)
+        #expect(rebound.body.contains("evil.example"))
         let open = try await loopback.decode(DashboardConfig.self, "/api/config")
         #expect(open.actions == "loopback")
 
