@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Property-based tests of the supervisor's rules (the tests only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The web server of `mp-postgres dashboard` (the MPDashboard target) only: neither library
+        // depends on it, so that programs using the pools never build an HTTP server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         // The DocC catalogs' build (`swift package generate-documentation`, .ci/check-docs) only.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -78,12 +81,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Shows a queue's state, migrates its schema and removes finished jobs; runs the fault suite.
+        // The dashboard of a queue (`mp-postgres dashboard`): its page, JSON endpoints, Prometheus
+        // text and actions, served by Hummingbird. A library target so that the tests start it in-process.
+        .target(
+            name: "MPDashboard",
+            dependencies: [
+                "MultiprocessingPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shows a queue's state, migrates its schema and removes finished jobs; runs the fault suite;
+        // serves the dashboard.
         .executableTarget(
             name: "MPPostgres",
             dependencies: [
                 "MultiprocessingPostgres",
                 "MultiprocessingPostgresChaos",
+                "MPDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -96,6 +96,10 @@ func measureRecovery(url: String) async throws -> [String: Double] {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "demo", let raw = getenv("MP_BENCH_POSTGRES_URL") {
+    try await runDashboardDemo(url: String(cString: raw), arguments: Array(arguments.dropFirst()))
+    exit(0)
+}
 guard arguments.count >= 2, arguments[0] == "measure", let raw = getenv("MP_BENCH_POSTGRES_URL") else {
     print("usage: MP_BENCH_POSTGRES_URL=URL mp-bench-postgres measure pg-tiny|pg-recovery|pg-scale [--quick]")
     exit(2)

@@ -6,13 +6,13 @@ import MultiprocessingPostgres
 struct MPPostgres: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mp-postgres",
-        abstract: "Inspect and maintain a distributed pool's PostgreSQL queue; run its fault-injection suite.",
+        abstract: "Inspect and maintain a distributed pool's PostgreSQL queue; serve its dashboard; run its fault-injection suite.",
         discussion: """
             The connection URL comes from --url or, better (it keeps the password out of the process \
             list), from MULTIPROCESSING_POSTGRES_URL. Worker hosts are not started by this tool: they \
             are your own executable started with MULTIPROCESSING_POSTGRES_WORKER=<queue>.
             """,
-        subcommands: [Status.self, Migrate.self, Cleanup.self, Chaos.self]
+        subcommands: [Status.self, Migrate.self, Cleanup.self, Chaos.self, DashboardCommand.self]
     )
 }
 

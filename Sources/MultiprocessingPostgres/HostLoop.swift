@@ -69,14 +69,26 @@ final class HostLoop: Sendable {
         return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
+    /// What `mp_cancel` carries to ask the host `id` to drain.
+    static func drainPayload(_ id: String) -> String { "drain \(id)" }
+
     var leaseMS: Int64 { Int64(options.lease.components.seconds * 1000 + options.lease.components.attoseconds / 1_000_000_000_000_000) }
 
     func run() async throws {
         try await database.execute(registerSQL())
         let tasks = NotificationHub(database: database, channel: "mp_tasks")
         tasks.register(claimBell, for: queue)
+        // A job's id: cancel it. `drain <host id>` (``DistributedProcessPool/drainHost(id:)``): drain
+        // as SIGTERM does, if it names this host (the channel is shared: no connection of its own
+        // per host; hosts of older builds ignore a payload that is no number).
         let cancels = database.listen("mp_cancel") { [self] payload in
-            if let id = Int64(payload) { cancelJob(id) }
+            if let id = Int64(payload) {
+                cancelJob(id)
+            } else if payload == Self.drainPayload(hostID) {
+                logger.info("worker host draining: asked through the database", metadata: ["host": "\(hostID)"])
+                WorkerHost.drain()
+                claimBell.ring()
+            }
         }
         defer {
             tasks.stop()

@@ -26,7 +26,15 @@ struct JobSubmission: Sendable {
     var timeoutMS: Int64?
     var priority: Int32
     var maxRunning: Int32?
-    let token = UUID().uuidString
+    /// Unique, and says who submitted (`machine/pid/uuid`): the dashboard shows the submitter.
+    let token = "\(HostLoop.nodeName())/\(getpid())/\(UUID().uuidString)"
+
+    /// The submitter (`machine/pid`) a token names; nil for a token of a build that stored a bare UUID.
+    static func submitter(of token: String) -> String? {
+        let parts = token.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return nil }
+        return parts.dropLast().joined(separator: "/")
+    }
 
     /// The most rows one piece of tasks has.
     static let pieceRows = 5_000
