@@ -76,7 +76,9 @@ extension HostLoop {
     }
 
     private func claimUnlimited(limit: Int) async throws -> [ClaimedTask] {
-        try await took(database.execute(claimSQL(limit: limit, limitedJobs: false)))
+        let query = claimSQL(limit: limit, limitedJobs: false)
+        let rows = try await bounded("claiming tasks") { [database] in try await Self.rows(database.execute(query)) }
+        return record(rows)
     }
 
     /// A claim of limited jobs' tasks, in a transaction that holds the queue's limited-claim
@@ -84,9 +86,11 @@ extension HostLoop {
     /// starts running; its statement sees what the claims before it committed).
     private func claimLimited(limit: Int) async throws -> [ClaimedTask] {
         let (lock, query) = (limitedClaimLockSQL(), claimSQL(limit: limit, limitedJobs: true))
-        let rows = try await database.client.withTransaction(logger: logger) { connection -> [ClaimRow] in
-            try await connection.query(lock, logger: logger)
-            return try await Self.rows(connection.query(query, logger: logger))
+        let rows = try await bounded("claiming tasks of limited jobs") { [database, logger] in
+            try await database.client.withTransaction(logger: logger) { connection -> [ClaimRow] in
+                try await connection.query(lock, logger: logger)
+                return try await Self.rows(connection.query(query, logger: logger))
+            }
         }
         return record(rows)
     }
@@ -97,10 +101,6 @@ extension HostLoop {
         var rows: [ClaimRow] = []
         for try await row in sequence.decode((Int64?, Int32?, ByteBuffer?, Bool).self) { rows.append(row) }
         return rows
-    }
-
-    private func took(_ sequence: PostgresRowSequence) async throws -> [ClaimedTask] {
-        record(try await Self.rows(sequence))
     }
 
     /// The tasks a claim's rows hold, now held by this host; notes whether a limited job is open.
@@ -158,8 +158,15 @@ extension HostLoop {
     }
 
     func loadJobs(_ ids: [Int64]) async throws {
-        for try await (id, build, type, name, blob, timeout, jobState) in try await database.execute(loadJobsSQL(ids))
-            .decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
+        let query = loadJobsSQL(ids)
+        let rows = try await bounded("loading job definitions") { [database] in
+            var rows: [(Int64, String, String, String, ByteBuffer, Int64?, String)] = []
+            for try await row in try await database.execute(query).decode((Int64, String, String, String, ByteBuffer, Int64?, String).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        for (id, build, type, name, blob, timeout, jobState) in rows {
             let job = HostJob(id: id, buildIdentity: build, typeName: type, name: name,
                               blob: Array(buffer: blob), timeoutMS: timeout, cancelled: jobState == "cancelled")
             state.withLock { $0.jobs[id] = job }

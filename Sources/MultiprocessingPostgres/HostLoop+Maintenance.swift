@@ -11,9 +11,11 @@ extension HostLoop {
             do {
                 let held = state.withLock { Array($0.held) }
                 if !held.isEmpty {
-                    try await database.execute(renewLeasesSQL(held))
+                    let renew = renewLeasesSQL(held)
+                    try await bounded("renewing leases") { [database] in _ = try await database.execute(renew) }
                 }
-                try await database.execute("UPDATE mp_hosts SET seen_at = now() WHERE id = \(hostID)")
+                let seen: PostgresQuery = "UPDATE mp_hosts SET seen_at = now() WHERE id = \(hostID)"
+                try await bounded("noting the host alive") { [database] in _ = try await database.execute(seen) }
                 try await reapExpiredLeases()
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     lastCleanup = .now
@@ -29,8 +31,13 @@ extension HostLoop {
     /// Tasks whose host stopped answering go back to pending, or to the dead letters after
     /// their last attempt.
     func reapExpiredLeases() async throws {
-        for try await (count, dead, _, _) in try await database.execute(reapExpiredLeasesSQL())
-            .decode((Int, Int, Int, Int).self) where count > 0 {
+        let query = reapExpiredLeasesSQL()
+        let rows = try await bounded("returning expired leases") { [database] in
+            var rows: [(Int, Int, Int, Int)] = []
+            for try await row in try await database.execute(query).decode((Int, Int, Int, Int).self) { rows.append(row) }
+            return rows
+        }
+        for (count, dead, _, _) in rows where count > 0 {
             logger.warning("leases expired: tasks of a host that stopped answering go back to the queue",
                            metadata: ["tasks": "\(count)", "deadLettered": "\(dead)"])
         }

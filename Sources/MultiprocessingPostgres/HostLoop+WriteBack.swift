@@ -88,8 +88,13 @@ extension HostLoop {
     }
 
     func write(_ batch: [TaskOutcomeRecord]) async throws {
-        for try await (duplicates, _, _) in try await database.execute(writeBackSQL(batch))
-            .decode((Int, Int, Int).self) where duplicates > 0 {
+        let query = writeBackSQL(batch)
+        let rows = try await bounded("writing outcomes back") { [database] in
+            var rows: [(Int, Int, Int)] = []
+            for try await row in try await database.execute(query).decode((Int, Int, Int).self) { rows.append(row) }
+            return rows
+        }
+        for (duplicates, _, _) in rows where duplicates > 0 {
             logger.info("duplicate results discarded (their tasks had finished elsewhere)", metadata: ["count": "\(duplicates)"])
         }
     }

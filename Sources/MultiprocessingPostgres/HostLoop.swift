@@ -47,6 +47,17 @@ final class HostLoop: Sendable {
         var failure: DistributedPoolError?
     }
 
+    /// How long one statement of the host may go unanswered before it is abandoned and tried
+    /// again on a fresh connection: a statement sent on a connection that died unseen in a
+    /// server restart waited for ever, while the heartbeat renewed its tasks' leases on another
+    /// (a black hole). Longer than any lease's third, so that slow answers are not cut.
+    var statementLimit: Duration { max(.seconds(10), options.lease) }
+
+    /// `body` bounded by ``statementLimit`` (see ``QueueDatabase/bounded(_:limit:_:)``).
+    func bounded<Value: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        try await database.bounded(operation, limit: statementLimit, body)
+    }
+
     init(database: QueueDatabase, pool: ProcessPool, queue: String, options: WorkerHost.Options, logger: Logger) {
         self.database = database
         self.pool = pool

@@ -43,7 +43,7 @@ enum Outage {
                 return false
             }
         }
-        return error is ChannelError || error is IOError
+        return error is ChannelError || error is IOError || error is StatementTimedOut
     }
 
     /// `error` as a person needs it, without secrets: the client's code, the server's message,
@@ -57,7 +57,23 @@ enum Outage {
     }
 }
 
+/// A statement that got no answer within its bound: most likely sent on a connection that died
+/// unseen (a server restarted or killed under it); the next try gets a fresh one.
+struct StatementTimedOut: Error, CustomStringConvertible {
+    var operation: String
+    var limit: Duration
+    var description: String { "no answer within \(limit) while \(operation)" }
+}
+
 extension QueueDatabase {
+    /// `body`, bounded by `limit`: past it, the try is abandoned (not waited for) and
+    /// ``StatementTimedOut`` thrown, an outage's error, so callers try again as after any.
+    func bounded<Value: Sendable>(_ operation: String, limit: Duration,
+                                  _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        guard let value = try await Self.within(limit, body) else { throw StatementTimedOut(operation: operation, limit: limit) }
+        return value
+    }
+
     /// Runs `body`, again with back-off (from 100 ms, doubled up to 5 s) while it fails with an
     /// outage's errors; a try that waits for a connection is bounded too. Past `tolerance`
     /// from the start, throws ``DistributedPoolError/databaseUnavailable(_:)`` naming the
@@ -95,7 +111,7 @@ extension QueueDatabase {
 
     /// `body`'s value, or nil if it takes longer than `limit`. It is cancelled then, and not
     /// waited for: a query on a connection that died unseen may not notice its cancellation.
-    private static func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value)
+    static func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value)
         async throws -> Value? {
         guard limit > .zero else { return nil }
         let race = Race<Value>()
