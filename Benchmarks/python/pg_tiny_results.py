@@ -1,15 +1,12 @@
 """What the PostgreSQL-backed peers of pg-tiny (Procrastinate, PgQueuer) share: neither keeps a
 task's return value, so each task writes its result as a row (x, x * x) of a table of this run,
 the way such a queue's users get results back; the submitter waits for the last row and then
-checks every value, that none is missing and that none came twice. Also the server's durability
-switch (ALTER SYSTEM, as mp-bench-postgres's pg-scale does).
+checks every value, that none is missing and that none came twice.
 
 Needs psycopg 3 (Benchmarks/peers/setup.sh installs it in the peers' virtual environment)."""
 import time
 
 import psycopg
-
-DURABILITY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
 def connect(url):
@@ -51,25 +48,3 @@ def check_squares(connection, table, tasks):
     if duplicates or missing or strangers:
         raise AssertionError(f"{duplicates} duplicate results, {len(missing)} missing, {len(strangers)} not submitted "
                              f"(of {tasks} tasks)")
-
-
-def set_durability(url, durable):
-    """fsync, synchronous_commit and full_page_writes on or off for the whole server (None: back
-    to its configuration file's); True when a new session sees the wanted fsync. The user must be
-    a superuser and the server must not have them on its command line (the throwaway server has not)."""
-    with connect(url) as connection:
-        for name in DURABILITY_SETTINGS:
-            if durable is None:
-                connection.execute(f"ALTER SYSTEM RESET {name}")
-            else:
-                connection.execute(f"ALTER SYSTEM SET {name} = {'on' if durable else 'off'}")
-        connection.execute("SELECT pg_reload_conf()")
-    if durable is None:
-        return True
-    wanted = "on" if durable else "off"
-    for _ in range(100):
-        with connect(url) as fresh:
-            if fresh.execute("SHOW fsync").fetchone()[0] == wanted:
-                return True
-        time.sleep(0.05)
-    return False
