@@ -11,6 +11,7 @@ is seen (polled every 2 ms), and then every value is checked, none missing, none
 
 Needs procrastinate and psycopg (Benchmarks/peers/setup.sh installs them in the peers' venv)."""
 import asyncio
+import logging
 import multiprocessing
 import os
 import sys
@@ -21,6 +22,10 @@ import pg_tiny_results as results
 
 WORKER_PROCESSES = 2
 CONCURRENCY = 1  # jobs at once in each worker process
+
+# Procrastinate warns that the app is made in the main module (a worker started from its CLI could
+# then miss its tasks); here each worker process makes the same app itself.
+logging.getLogger("procrastinate").setLevel(logging.ERROR)
 
 
 def make_app(url, table, queue):
