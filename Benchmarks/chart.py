@@ -124,7 +124,7 @@ def chart(results):
         x0, x1 = x(low), x(value)
         out.append(f'<rect x="{x0:.1f}" y="{y + 6}" width="{max(x1 - x0, 1):.1f}" height="{row_height - 12}" '
                    f'fill="{colour}"/>')
-        label = f"{fmt(value)}x" if quantity == "x Python" else fmt(value)
+        label = f"{fmt(value)}x" if quantity.startswith("x ") else fmt(value)
         if target is not None:
             tx = x(target)
             out.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + row_height - 2}" '

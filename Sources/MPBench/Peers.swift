@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 // The peers users would pick besides Python 3.11's multiprocessing: other pool libraries
-// (concurrent.futures, loky, joblib, mpire, Ray, Dask) and another interpreter (3.13). They run only with
+// (concurrent.futures, loky, joblib, mpire, Ray, Dask), another interpreter (3.13), and for
+// pg-tiny other task queues (Celery in chunks, Procrastinate, PgQueuer). They run only with
 // `mp-bench --peers`: CI's `--quick` needs no more than it did. A peer whose interpreter or
 // library is missing is reported as skipped, never as a failed run.
 
@@ -53,6 +54,18 @@ struct PeerSpec: Sendable {
     /// Dask distributed, a LocalCluster of one-thread worker processes; map in chunks likewise.
     static let dask = PeerSpec("dask", arguments: ["--library", "dask"], interpreter: .venv,
                                modules: ["dask.distributed"])
+
+    // The queue peers of pg-tiny: the same N tiny tasks through a broker, one worker of 2 processes.
+    /// Celery with the work batched (`square.chunks(...)`, Pool.map's default chunk size), with
+    /// the scenario's own peer's interpreter and Redis.
+    static let celeryChunks = PeerSpec("celery chunks", arguments: ["--library", "chunks"],
+                                       modules: ["celery", "redis"])
+    /// Procrastinate (PostgreSQL-backed), on the benchmark's own server: 2 worker processes.
+    static let procrastinate = PeerSpec("procrastinate", script: "procrastinate_tiny.py", interpreter: .venv,
+                                        modules: ["procrastinate", "psycopg"])
+    /// PgQueuer (PostgreSQL-backed), on the benchmark's own server: 2 worker processes.
+    static let pgqueuer = PeerSpec("pgqueuer", script: "pgqueuer_tiny.py", interpreter: .venv,
+                                   modules: ["pgqueuer", "asyncpg", "psycopg"])
 }
 
 /// Finds the peers' interpreters and whether their libraries import, once per run of mp-bench.

@@ -57,16 +57,19 @@ struct RowResult {
     /// The peer ours does least well against on wall time (the scenario's own or an extra one).
     var bestPeer: (label: String, ratio: Double)? {
         var candidates = extra.compactMap { peer in peer.ratio.map { (peer.label, $0) } }
-        if let ratio { candidates.append(("multiprocessing", ratio)) }
+        if let ratio { candidates.append((peerLabel, ratio)) }
         return candidates.min { $0.1 < $1.1 }
     }
 
+    /// How the report names the scenario's own peer.
+    var peerLabel: String
     /// How each side started its processes.
     var oursStartMethod: String
     var peerStartMethod: String?
 
     init(scenario: String, spec: RowSpec, outcome: Runner.Outcome) {
         self.scenario = scenario
+        peerLabel = outcome.scenario.peerLabel
         oursStartMethod = spec.oursStartMethod ?? outcome.scenario.oursStartMethodText
         peerStartMethod = spec.peer == nil ? nil : spec.peerStartMethod ?? outcome.scenario.peerStartMethodText
         self.spec = spec
@@ -97,7 +100,7 @@ struct RowResult {
             }
         }
         let context = GoalContext(ratio: ratio, ours: RowResult.medians(outcome.ours.runs),
-                                  peer: RowResult.medians(outcome.peer.runs))
+                                  peer: RowResult.medians(outcome.peer.runs), extra: extra.map { ($0.label, $0.ratio) })
         goal = spec.goal(context)
     }
 

@@ -39,6 +39,8 @@ protocol Scenario {
     /// The peers besides the scenario's own that `mp-bench --peers` runs (other libraries,
     /// Python 3.13), each on the same work and reporting the same measurements.
     static var extraPeers: [PeerSpec] { get }
+    /// How the report names the scenario's own peer ("multiprocessing", "celery group").
+    static var peerLabel: String { get }
 }
 
 extension Scenario {
@@ -50,6 +52,7 @@ extension Scenario {
     static var countKeys: [String] { [] }
     static var spinnersPerCPU: Int { 0 }
     static var extraPeers: [PeerSpec] { peerScript == nil ? [] : [.python313] }
+    static var peerLabel: String { "multiprocessing" }
     static var peerStartMethodText: String? { peerScript == nil ? nil : peerStartMethods.joined(separator: ", ") }
     static var oursStartMethodText: String {
         "exec (posix_spawn of \(measuringExecutable ?? "mp-bench"), a fresh process image as with spawn)"
@@ -151,6 +154,9 @@ struct GoalContext: Sendable {
     var ratio: Double?
     var ours: [String: Double]
     var peer: [String: Double]
+    /// This row's extra peers (`--peers`) in their order: each one's ratio (oriented as
+    /// ``ratio``), nil when it was skipped or failed; empty without `--peers`.
+    var extra: [(label: String, ratio: Double?)] = []
 }
 
 /// A goal, and where the run stands against it.
