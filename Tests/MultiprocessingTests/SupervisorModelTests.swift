@@ -40,7 +40,9 @@ struct SupervisorModelTests {
 
     /// Dispatch stopped at the first call that no worker had room for, so an isolated task
     /// behind it never reached the empty worker kept for it (the only one): every call waited
-    /// for ever.
+    /// for ever. It guards a second counterexample too: its garbage item's bytes (worker 0's
+    /// first draw) are the header of a results frame whose body never comes, which hung the
+    /// calls until bytes the worker did not announce in its page became a violation at once.
     @Test("an isolated task behind a call that cannot be placed still gets the worker kept for it")
     func isolatedTaskBehindABlockedCall() {
         let scenario = ModelScenario(
@@ -69,19 +71,6 @@ struct SupervisorModelTests {
     @Test("a retried item is never found among suspects: 1 + retries attempts, no more")
     func retriedItemAmongSuspects() {
         let violations = Self.failures(of: .random(seed: 5_021_050_582_778_535_815))
-        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
-    }
-
-    /// A job wrote the header of a results frame of several hundred KiB and no body: the parent
-    /// waited for the body while the worker waited for work, and the calls never ended. Bytes
-    /// the worker did not announce in its page are now a protocol violation at once.
-    @Test("a header whose body never comes does not hang the pool")
-    func falseHeaderHangs() {
-        let scenario = ModelScenario(
-            workers: 1, calls: [.init(natures: ".g", chunk: 2, retries: 1), .init(natures: "...", chunk: 1)],
-            events: [.open(0), .open(1), .worker(0, .read), .worker(0, .step), .worker(0, .step), .worker(0, .step),
-                     .worker(0, .step), .worker(0, .step)])
-        let violations = Self.failures(of: scenario)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
     }
 
