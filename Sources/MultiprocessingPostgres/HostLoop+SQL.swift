@@ -10,50 +10,9 @@ extension HostLoop {
             """
     }
 
-    /// Takes up to `limit` pending tasks of this build's open jobs, with a lease each: the
-    /// highest priority first; among jobs of one priority, in turn (each job's first pending
-    /// task, then each one's second, ...; the older job first within a turn), so that a small
-    /// job submitted behind a big one starts at once.
-    ///
-    /// Each job offers its first `2 × limit` pending tasks (the `LATERAL`, on the claimable
-    /// index); they are ranked within their job, and the best `limit` of them that no other
-    /// host is claiming right now are locked (`SKIP LOCKED`) and taken.
-    ///
-    /// `limitedJobs` chooses between the jobs without a limit on their running tasks and those
-    /// with one (`mp_jobs.max_running`): a limited job offers no more than its limit minus its
-    /// running tasks. Counting those is only right while no other host claims the same job's
-    /// tasks, so limited claims run one at a time (see ``HostLoop/claimLimited(limit:)``).
-    /// Each row also says whether an open limited job exists (one row with no task when nothing
-    /// was taken), so that a host runs a limited claim only when there is something to claim.
+    /// Takes up to `limit` pending tasks of this build's open jobs (see ``ClaimStatement``).
     func claimSQL(limit: Int, limitedJobs: Bool) -> PostgresQuery {
-        let room: String = limitedJobs
-            ? "j.max_running - (SELECT count(*) FROM mp_tasks r WHERE r.job_id = j.id AND r.state = 'running')"
-            : "\(Int32(limit))"
-        return """
-            WITH j AS (SELECT id, priority, max_running FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
-                         AND build_id = \(BuildIdentity.current) AND max_running IS \(unescaped: limitedJobs ? "NOT NULL" : "NULL")),
-            room AS (SELECT j.id, j.priority, \(unescaped: room) AS room FROM j),
-            offered AS (SELECT o.job_id, o.idx, room.priority, room.room,
-                               row_number() OVER (PARTITION BY o.job_id ORDER BY o.idx) AS turn
-                        FROM room CROSS JOIN LATERAL (
-                            SELECT t.job_id, t.idx FROM mp_tasks t
-                            WHERE t.queue = \(queue) AND t.job_id = room.id AND t.state = 'pending'
-                            ORDER BY t.idx LIMIT \(Int32(min(limit, 1 << 20) * 2))) o
-                        WHERE room.room > 0),
-            c AS (SELECT t.job_id, t.idx, o.priority, o.turn FROM mp_tasks t JOIN offered o ON t.job_id = o.job_id AND t.idx = o.idx
-                  WHERE t.state = 'pending' AND o.turn <= o.room
-                  ORDER BY o.priority DESC, o.turn, o.job_id LIMIT \(Int32(limit)) FOR UPDATE OF t SKIP LOCKED),
-            u AS (UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
-                         lease_until = now() + \(leaseMS) * interval '1 millisecond'
-                  FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
-                  RETURNING t.job_id, t.idx, t.input),
-            limited AS (SELECT EXISTS (SELECT 1 FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
-                                         AND build_id = \(BuildIdentity.current) AND max_running IS NOT NULL) AS open)
-            -- In the claim's order: the host starts them in it.
-            SELECT u.job_id, u.idx, u.input, limited.open
-            FROM limited LEFT JOIN (u JOIN c ON u.job_id = c.job_id AND u.idx = c.idx) ON true
-            ORDER BY c.priority DESC, c.turn, c.job_id
-            """
+        ClaimStatement.query(queue: queue, hostID: hostID, leaseMS: leaseMS, limit: limit, limitedJobs: limitedJobs)
     }
 
     /// Taken by a limited claim for its transaction: one limited claim of a queue at a time.
