@@ -27,12 +27,20 @@ extension HostLoop {
             """
     }
 
-    /// Extends the leases of the tasks this host holds (and still owns in the table).
+    /// Extends the leases of the tasks this host holds (and still owns in the table). Rows
+    /// another transaction holds right now are skipped, not waited for: a renewal that waited
+    /// renewed nothing meanwhile (and deadlocked now and then with this host's own write-back);
+    /// a skipped row is renewed by the next beat, a third of a lease later.
     func renewLeasesSQL(_ held: [TaskKey]) -> PostgresQuery {
         return """
+            WITH free AS (
+                SELECT t.job_id, t.idx FROM mp_tasks t
+                JOIN unnest(\(held.map(\.jobID))::int8[], \(held.map(\.index))::int4[]) AS h(job_id, idx)
+                  ON t.job_id = h.job_id AND t.idx = h.idx
+                WHERE t.state = 'running' AND t.host = \(hostID)
+                FOR UPDATE OF t SKIP LOCKED)
             UPDATE mp_tasks t SET lease_until = now() + \(leaseMS) * interval '1 millisecond'
-            FROM unnest(\(held.map(\.jobID))::int8[], \(held.map(\.index))::int4[]) AS h(job_id, idx)
-            WHERE t.job_id = h.job_id AND t.idx = h.idx AND t.state = 'running' AND t.host = \(hostID)
+            FROM free WHERE t.job_id = free.job_id AND t.idx = free.idx
             """
     }
 
