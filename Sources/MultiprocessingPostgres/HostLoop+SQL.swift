@@ -44,7 +44,7 @@ extension HostLoop {
                   WHERE t.state = 'pending' AND o.turn <= o.room
                   ORDER BY o.priority DESC, o.turn, o.job_id LIMIT \(Int32(limit)) FOR UPDATE OF t SKIP LOCKED),
             u AS (UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
-                         lease_until = now() + \(leaseMS) * interval '1 millisecond'
+                         lease_until = now() + \(leaseMS) * interval '1 millisecond', claimed_at = now()
                   FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
                   RETURNING t.job_id, t.idx, t.input),
             limited AS (SELECT EXISTS (SELECT 1 FROM mp_jobs WHERE queue = \(queue) AND state = 'running'
@@ -90,6 +90,7 @@ extension HostLoop {
                     cause_hosts = t.cause_hosts || coalesce(t.host, '?'),
                     done_seq = CASE WHEN t.attempts >= j.max_attempts THEN nextval('mp_done_seq') END,
                     host = CASE WHEN t.attempts >= j.max_attempts THEN t.host END,
+                    queued_at = CASE WHEN t.attempts >= j.max_attempts THEN t.queued_at ELSE now() END, ended_at = now(),
                     lease_until = NULL
                 FROM x, mp_jobs j WHERE t.job_id = x.job_id AND t.idx = x.idx AND j.id = t.job_id
                 RETURNING t.job_id, t.state)
@@ -129,6 +130,8 @@ extension HostLoop {
                                     ELSE nextval('mp_done_seq') END,
                     host = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN NULL
                                 ELSE \(hostID) END,
+                    queued_at = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN now()
+                                     ELSE t.queued_at END, ended_at = now(),
                     lease_until = NULL
                 FROM r, mp_jobs j
                 WHERE t.job_id = r.job_id AND t.idx = r.idx AND j.id = t.job_id
