@@ -88,7 +88,8 @@ struct DashboardLatencyTests {
             #expect(!attempt.stderrTail.contains("stderr line 10 of 30"))
             #expect(attempt.cause == "worker crashed: exited with status 3")
         }
-        let dead = try await dashboard.decode([DashboardDeadLetter].self, "/api/dead")
+        // The server's readings (the detail above is read when asked): the first may not have come yet.
+        let dead = try await dashboard.eventually([DashboardDeadLetter].self, "/api/dead") { !$0.isEmpty }
         #expect(dead.first?.attempts.first.map { Array($0.stderrTail.suffix(20)) } == kept)
 
         // The page shows every kept line of both attempts.

@@ -190,11 +190,10 @@ enum Chromium {
 
     /// The attributes of a queue's latency canvas (`data-points`, `data-tasks`, `data-last-run-p50`, ...).
     static func latencyChart(_ dom: String, _ queue: String) -> [String: String]? {
-        guard let found = dom.range(of: "data-queue=\"\(queue)\""),
-              let open = dom[..<found.lowerBound].range(of: "<canvas", options: .backwards),
-              let close = dom[open.upperBound...].firstIndex(of: ">"), found.upperBound <= close else { return nil }
+        guard let open = dom.range(of: "<canvas class=\"latency\" data-queue=\"\(queue)\""),
+              let close = dom[open.upperBound...].firstIndex(of: ">") else { return nil }
         var attributes: [String: String] = [:]
-        let tag = dom[open.upperBound..<close]
+        let tag = dom[open.lowerBound..<close]
         for match in tag.matches(of: /([a-z0-9-]+)="([^"]*)"/) { attributes[String(match.1)] = String(match.2) }
         return attributes
     }
