@@ -1,5 +1,6 @@
 /// The server's own readings of the queues over the last hour, from which it computes the
-/// rates of the last minute and the throughput chart (the tables keep no time per task).
+/// rates of the last minute and the throughput chart (counts by state, which cost the database
+/// less to read each second than every ended task's time).
 struct DashboardHistory: Sendable {
     struct Reading: Sendable {
         /// Seconds on the server's monotonic clock.

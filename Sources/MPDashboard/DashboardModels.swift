@@ -4,7 +4,7 @@ import MultiprocessingPostgres
 // over the last minute, measured by the server from its own readings (one a second).
 
 /// `/api/queues`: a queue's tasks by state, as ``QueueStatus`` has them, and its rates.
-struct QueueJSON: Codable, Sendable, Equatable {
+struct QueueJSON: Encodable, Sendable, Equatable {
     var queue: String
     var pending: Int
     var running: Int
@@ -22,54 +22,48 @@ struct QueueJSON: Codable, Sendable, Equatable {
     var waitingForBuild: [WaitingBuildJSON]
 }
 
-struct WaitingBuildJSON: Codable, Sendable, Equatable {
+struct WaitingBuildJSON: Encodable, Sendable, Equatable {
     var build: String
     var jobs: Int
     var tasks: Int
 }
 
-/// `/api/hosts`: a host with its running tasks.
-struct HostJSON: Codable, Sendable, Equatable {
-    var queue: String
-    var id: String
-    var hostname: String
-    var pid: Int
-    var build: String
-    var workers: Int
-    var running: Int
-    var secondsSinceSeen: Double
-    var secondsSinceStart: Double
+/// A library value with the dashboard's own fields beside its own, as one JSON object: the
+/// library's structs are not written out again here.
+struct Annotated<Base: Encodable & Sendable & Equatable, Extra: Encodable & Sendable & Equatable>: Encodable, Sendable, Equatable {
+    var base: Base
+    var extra: Extra
+
+    func encode(to encoder: any Encoder) throws {
+        try base.encode(to: encoder)
+        try extra.encode(to: encoder)
+    }
 }
 
-/// `/api/jobs`: a job's progress and its estimated finish.
-struct JobJSON: Codable, Sendable, Equatable {
+/// `/api/hosts`: a host (``HostSummary``'s fields) with its queue and running tasks.
+typealias HostJSON = Annotated<HostSummary, HostExtra>
+
+struct HostExtra: Encodable, Sendable, Equatable {
     var queue: String
-    var id: Int64
-    var name: String
-    var state: String
-    var submitter: String?
-    var build: String
-    var priority: Int
-    var total: Int
-    var pending: Int
     var running: Int
-    var done: Int
-    var failed: Int
-    var dead: Int
-    var cancelled: Int
+}
+
+/// `/api/jobs`: a job (``JobSummary``'s fields) with its queue, progress and estimated finish.
+typealias JobJSON = Annotated<JobSummary, JobExtra>
+
+struct JobExtra: Encodable, Sendable, Equatable {
+    var queue: String
     /// Ended tasks (done, failed, dead, cancelled) in percent of the total.
     var progress: Double
-    var ageSeconds: Double
-    var durationSeconds: Double?
     /// Tasks per second that ended over the last minute.
     var rate: Double
     /// Seconds until its last task ends at that rate (nil when it ended, or nothing ended lately).
     var etaSeconds: Double?
 }
 
-/// `/api/dead`: a dead letter, each attempt's cause split from the stderr line its host recorded.
-struct DeadLetterJSON: Codable, Sendable, Equatable {
-    struct Attempt: Codable, Sendable, Equatable {
+/// `/api/dead`: a dead letter, each attempt's cause apart from the stderr lines its host recorded.
+struct DeadLetterJSON: Encodable, Sendable, Equatable {
+    struct Attempt: Encodable, Sendable, Equatable {
         var cause: String
         var host: String
         var stderrTail: [String]
@@ -85,37 +79,35 @@ struct DeadLetterJSON: Codable, Sendable, Equatable {
         jobID = letter.jobID
         index = letter.index
         jobName = letter.jobName
-        attempts = letter.attempts.map { Self.split($0) }
-    }
-
-    /// A host records a crash's cause with the last line of the worker's stderr after it,
-    /// as " (stderr: <line>)" (HostLoop+Running): shown apart.
-    static func split(_ attempt: DeadLetter.Attempt) -> Attempt {
-        let marker = " (stderr: "
-        guard attempt.cause.hasSuffix(")"), let start = attempt.cause.range(of: marker) else {
-            return Attempt(cause: attempt.cause, host: attempt.host, stderrTail: [])
-        }
-        let tail = attempt.cause[start.upperBound...].dropLast()
-        return Attempt(cause: String(attempt.cause[..<start.lowerBound]), host: attempt.host,
-                       stderrTail: tail.split(separator: "\n").map(String.init))
+        attempts = letter.attempts.map { Attempt(cause: $0.reason, host: $0.host, stderrTail: $0.stderrTail) }
     }
 }
 
 /// `/api/jobs/:id`: a job and its dead letters.
-struct JobDetailJSON: Codable, Sendable, Equatable {
+struct JobDetailJSON: Encodable, Sendable, Equatable {
     var job: JobJSON
     var deadLetters: [DeadLetterJSON]
 }
 
 /// `/api/throughput`: tasks per second that ended, over the last hour, in buckets of ten seconds
 /// (the oldest first; nil where the server was not watching yet).
-struct ThroughputJSON: Codable, Sendable, Equatable {
+struct ThroughputJSON: Encodable, Sendable, Equatable {
     var bucketSeconds: Int
     var perSecond: [Double?]
 }
 
+/// `/api/latency`: per queue, of the tasks that ended in each minute of the last hour, the
+/// median and 95th percentile of their seconds from claim to stored outcome (`runP50`,
+/// `runP95`) and from queued to claim (`waitP50`, `waitP95`); minutes with no task left out.
+/// `now` is the database server's time of the reading (seconds since 1970, like `minute`).
+struct LatencyJSON: Encodable, Sendable, Equatable {
+    var queue: String
+    var now: Double
+    var minutes: [LatencyMinute]
+}
+
 /// `/api/config`: what the page needs to know of the server (no secret).
-struct ConfigJSON: Codable, Sendable, Equatable {
+struct ConfigJSON: Encodable, Sendable, Equatable {
     var database: String
     var queues: [String]
     /// `token`, `loopback` (actions open: the server is bound to loopback) or `read-only`.
@@ -124,20 +116,21 @@ struct ConfigJSON: Codable, Sendable, Equatable {
 }
 
 /// `/api/dashboard`: everything the page shows, in one request a second.
-struct DashboardJSON: Codable, Sendable, Equatable {
+struct DashboardJSON: Encodable, Sendable, Equatable {
     var config: ConfigJSON
     var queues: [QueueJSON]
     var hosts: [HostJSON]
     var jobs: [JobJSON]
     var dead: [DeadLetterJSON]
     var throughput: ThroughputJSON
+    var latency: [LatencyJSON]
     /// Seconds since the server's last reading, and its error if that reading failed.
     var sampleAgeSeconds: Double
     var error: String?
 }
 
 /// An action's reply.
-struct ActionJSON: Codable, Sendable {
+struct ActionJSON: Encodable, Sendable {
     var ok: Bool
     var message: String
 }

@@ -1,6 +1,6 @@
 /// The dashboard's one page: its styles and script inline (no CDN: users run it inside their
 /// networks). It reads `/api/dashboard` once a second and draws every figure itself, the
-/// throughput chart in a canvas; text from the database (job names, causes, stderr) goes into
+/// throughput and latency charts in canvases; text from the database (job names, causes, stderr) goes into
 /// the page as text nodes only, never as HTML.
 enum DashboardPage {
     static let html = #"""
@@ -49,6 +49,8 @@ button:hover { border-color: var(--run); color: var(--run); }
 #error { display: none; grid-column: 1 / -1; background: #fde8ea; color: var(--dead); border: 1px solid #f3b8bd; padding: 8px 12px; border-radius: 8px; }
 #notice { color: #b9c0d0; font-size: 12px; }
 canvas { width: 100%; height: 180px; display: block; }
+.legend { font-size: 12px; margin-bottom: 4px; } .legend span { margin-right: 10px; }
+.latency-queue { font-size: 12px; color: var(--muted); margin-top: 6px; }
 .empty { color: var(--muted); font-style: italic; }
 </style>
 </head>
@@ -69,6 +71,11 @@ canvas { width: 100%; height: 180px; display: block; }
       <th class="num">done/s</th><th class="num">failed/s</th><th class="num">dead/s</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="wide"><h2>Throughput, last hour (tasks per second)</h2><canvas id="chart" width="1200" height="180"></canvas></section>
+  <section class="wide"><h2>Latency, last hour (seconds, per minute of the tasks that ended in it)</h2>
+    <div class="legend"><span style="color:#2d6cdf">━ run p50</span> <span style="color:#9bb8ef">━ run p95</span>
+      <span style="color:#d98a1c">━ wait p50</span> <span style="color:#f0c783">━ wait p95</span>
+      <span class="pct">(run: claim to stored outcome; wait: queued to claim)</span></div>
+    <div id="latency"></div></section>
   <section class="wide"><h2>Jobs</h2>
     <table id="jobs"><thead><tr><th>job</th><th>queue</th><th>state</th><th>progress</th><th class="num">done / total</th>
       <th class="num">running</th><th class="num">failed</th><th class="num">dead</th><th>submitter</th><th class="num">age</th>
@@ -182,37 +189,74 @@ function drawDead(letters) {
   )));
 }
 
-function drawChart(throughput) {
-  const canvas = document.getElementById("chart");
+// Lines over the last hour in a canvas: each series is [{x: seconds ago, y}] (null y: a gap).
+function drawLines(canvas, series, colors, unit) {
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 1200, height = canvas.clientHeight || 180;
   canvas.width = width * ratio; canvas.height = height * ratio;
   const g = canvas.getContext("2d");
   g.scale(ratio, ratio);
   g.clearRect(0, 0, width, height);
-  const values = throughput.perSecond;
-  const known = values.filter(v => v !== null);
-  const max = Math.max(1, ...known);
+  const known = series.flat().filter(p => p.y !== null).map(p => p.y);
+  const max = Math.max(unit, ...known);
   const left = 48, bottom = height - 20, top = 8, right = width - 8;
-  canvas.setAttribute("data-points", known.length);
+  canvas.setAttribute("data-points", series.length ? series[0].filter(p => p.y !== null).length : 0);
   canvas.setAttribute("data-max", max);
   g.strokeStyle = "#e2e5ec"; g.fillStyle = "#6b7385"; g.font = "11px system-ui, sans-serif"; g.lineWidth = 1;
   for (let i = 0; i <= 4; i++) {
     const y = bottom - (bottom - top) * i / 4;
     g.beginPath(); g.moveTo(left, y); g.lineTo(right, y); g.stroke();
-    g.fillText((max * i / 4).toFixed(max < 10 ? 1 : 0), 4, y + 4);
+    g.fillText((max * i / 4).toFixed(max < 10 ? (max < 1 ? 2 : 1) : 0), 4, y + 4);
   }
   ["-60 min", "-45", "-30", "-15", "now"].forEach((label, i) => g.fillText(label, left + (right - left) * i / 4 - (i === 4 ? 20 : 0), height - 4));
-  const step = (right - left) / (values.length - 1);
-  g.beginPath(); g.strokeStyle = "#2d6cdf"; g.lineWidth = 2;
-  let drawing = false;
-  values.forEach((v, i) => {
-    if (v === null) { drawing = false; return; }
-    const x = left + i * step, y = bottom - (bottom - top) * v / max;
-    if (drawing) g.lineTo(x, y); else g.moveTo(x, y);
-    drawing = true;
+  series.forEach((points, s) => {
+    g.beginPath(); g.strokeStyle = colors[s]; g.fillStyle = colors[s]; g.lineWidth = 2;
+    let drawing = false;
+    points.forEach(p => {
+      if (p.y === null) { drawing = false; return; }
+      const x = left + (right - left) * (3600 - Math.min(3600, Math.max(0, p.x))) / 3600, y = bottom - (bottom - top) * p.y / max;
+      if (drawing) g.lineTo(x, y); else g.moveTo(x, y);
+      drawing = true;
+      g.fillRect(x - 1.5, y - 1.5, 3, 3);   // a minute alone shows too
+    });
+    g.stroke();
   });
-  g.stroke();
+}
+
+function drawChart(throughput) {
+  const values = throughput.perSecond, span = throughput.bucketSeconds;
+  drawLines(document.getElementById("chart"), [values.map((v, i) => ({ x: (values.length - i) * span - span / 2, y: v }))],
+            ["#2d6cdf"], 1);
+}
+
+function drawLatency(latency) {
+  const box = document.getElementById("latency");
+  if (!latency.length) { box.replaceChildren(el("div", { class: "empty" }, "no queue yet")); return; }
+  // One canvas per queue, kept across polls.
+  const canvases = latency.map(q => {
+    let canvas = box.querySelector('canvas[data-queue="' + CSS.escape(q.queue) + '"]');
+    if (!canvas) canvas = el("canvas", { class: "latency", "data-queue": q.queue, width: 1200, height: 180 });
+    return [el("div", { class: "latency-queue" }, latency.length > 1 ? q.queue : null), canvas];
+  });
+  box.replaceChildren(...canvases.flat());
+  latency.forEach((q, n) => {
+    const canvas = canvases[n][1];
+    // A gap where a minute had no task ended; the middle of each minute, as the database's clock
+    // saw it at the reading (at most 10 s ago).
+    const points = key => {
+      const out = [];
+      q.minutes.forEach((m, i) => {
+        if (i > 0 && m.minute - q.minutes[i - 1].minute > 60) out.push({ x: 0, y: null });
+        out.push({ x: q.now - m.minute - 30, y: m[key] });
+      });
+      return out;
+    };
+    drawLines(canvas, ["runP50", "runP95", "waitP50", "waitP95"].map(points), ["#2d6cdf", "#9bb8ef", "#d98a1c", "#f0c783"], 0.01);
+    const last = q.minutes[q.minutes.length - 1];
+    canvas.setAttribute("data-last-run-p50", last ? last.runP50 : "");
+    canvas.setAttribute("data-last-wait-p50", last ? last.waitP50 : "");
+    canvas.setAttribute("data-tasks", q.minutes.reduce((sum, m) => sum + m.tasks, 0));
+  });
 }
 
 async function poll() {
@@ -229,6 +273,7 @@ async function poll() {
     error.style.display = data.error ? "block" : "none";
     error.textContent = data.error ? "The queues could not be read: " + data.error : "";
     drawQueues(data.queues); drawJobs(data.jobs); drawHosts(data.hosts); drawDead(data.dead); drawChart(data.throughput);
+    drawLatency(data.latency);
     const updates = Number(document.body.getAttribute("data-updates")) + 1;
     document.body.setAttribute("data-updates", updates);
     if (updates === 1) {

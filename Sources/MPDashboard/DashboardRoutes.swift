@@ -12,7 +12,7 @@ struct DashboardRoutes: Sendable {
     /// The endpoints served from the latest reading, with their content types.
     static let readings: [(path: String, type: String)] = [
         ("/api/dashboard", json), ("/api/config", json), ("/api/queues", json), ("/api/hosts", json),
-        ("/api/jobs", json), ("/api/dead", json), ("/api/throughput", json),
+        ("/api/jobs", json), ("/api/dead", json), ("/api/throughput", json), ("/api/latency", json),
         ("/metrics", "text/plain; version=0.0.4; charset=utf-8"),
     ]
     static let json = "application/json; charset=utf-8"

@@ -21,6 +21,9 @@ actor DashboardSampler {
     private let clock = ContinuousClock()
     private let origin = ContinuousClock.now
     private var lastReading: ContinuousClock.Instant?
+    private var latency: [LatencyJSON] = []
+    private var latencyQueues: [String] = []
+    private var lastLatencyReading: ContinuousClock.Instant?
 
     init(options: DashboardOptions, redactor: Redactor, logger: Logger) {
         self.options = options
@@ -90,6 +93,7 @@ actor DashboardSampler {
                 statuses.append(try await pool.status())
                 overviews.append(try await pool.overview())
             }
+            try await readLatency(statuses.map(\.queue))
         } catch let failure {
             error = redactor.scrub(String(describing: failure))
             logger.warning("reading the queues failed", metadata: ["error": "\(error ?? "")"])
@@ -112,12 +116,12 @@ actor DashboardSampler {
                     openJobs: status.openJobs, doneRate: round1(rates.done), failedRate: round1(rates.failed),
                     deadRate: round1(rates.dead),
                     waitingForBuild: status.waitingForBuild.map { WaitingBuildJSON(build: $0.build, jobs: $0.jobs, tasks: $0.tasks) }))
-                for host in overview.hosts {
+                for var host in overview.hosts {
                     hosts[host.id] = status.queue
-                    hostRows.append(HostJSON(
-                        queue: status.queue, id: host.id, hostname: host.hostname, pid: host.pid, build: host.build,
-                        workers: host.workers, running: status.runningByHost[host.id] ?? 0,
-                        secondsSinceSeen: round1(host.secondsSinceSeen), secondsSinceStart: round1(host.secondsSinceStart)))
+                    host.secondsSinceSeen = round1(host.secondsSinceSeen)
+                    host.secondsSinceStart = round1(host.secondsSinceStart)
+                    hostRows.append(HostJSON(base: host, extra: HostExtra(queue: status.queue,
+                                                                          running: status.runningByHost[host.id] ?? 0)))
                 }
                 for job in overview.jobs { jobRows.append(jobJSON(queue: status.queue, job)) }
                 deadRows += overview.deadLetters.map { DeadLetterJSON(queue: status.queue, $0) }
@@ -132,13 +136,39 @@ actor DashboardSampler {
         let open = job.state == "loading" || job.state == "running"
         let rate = history.rate(ofJob: job.id)
         let remaining = max(0, job.total - job.finished)
-        return JobJSON(
-            queue: queue, id: job.id, name: job.name, state: job.state, submitter: job.submitter, build: job.build,
-            priority: job.priority, total: job.total, pending: job.pending, running: job.running, done: job.done,
-            failed: job.failed, dead: job.dead, cancelled: job.cancelled,
-            progress: job.total == 0 ? 100 : round1(Double(job.finished) * 100 / Double(job.total)),
-            ageSeconds: round1(job.ageSeconds), durationSeconds: job.durationSeconds.map(round1), rate: round1(rate),
-            etaSeconds: open && rate > 0 ? round1(Double(remaining) / rate) : (open && remaining == 0 ? 0 : nil))
+        var shown = job
+        shown.ageSeconds = round1(job.ageSeconds)
+        shown.durationSeconds = job.durationSeconds.map(round1)
+        return JobJSON(base: shown, extra: JobExtra(
+            queue: queue, progress: job.total == 0 ? 100 : round1(Double(job.finished) * 100 / Double(job.total)),
+            rate: round1(rate),
+            etaSeconds: open && rate > 0 ? round1(Double(remaining) / rate) : (open && remaining == 0 ? 0 : nil)))
+    }
+
+    /// The queues' latency, read again every ``latencyInterval`` (it reads every task of the
+    /// last hour's jobs; its figures are per minute).
+    private func readLatency(_ queues: [String]) async throws {
+        let due = lastLatencyReading.map { clock.now - $0 >= Self.latencyInterval } ?? true
+        guard due || latencyQueues != queues else { return }
+        var read: [LatencyJSON] = []
+        for queue in queues {
+            let (minutes, now) = try await pool(queue).latency()
+            read.append(LatencyJSON(queue: queue, now: now, minutes: minutes.map(Self.rounded)))
+        }
+        latency = read
+        latencyQueues = queues
+        lastLatencyReading = clock.now
+    }
+
+    static let latencyInterval = Duration.seconds(10)
+
+    /// Milliseconds: the chart shows no finer.
+    static func rounded(_ minute: LatencyMinute) -> LatencyMinute {
+        let ms = { (seconds: Double) in (seconds * 1_000).rounded() / 1_000 }
+        var minute = minute
+        (minute.runP50, minute.runP95, minute.waitP50, minute.waitP95) =
+            (ms(minute.runP50), ms(minute.runP95), ms(minute.waitP50), ms(minute.waitP95))
+        return minute
     }
 
     private func publish(queues: [QueueJSON], hosts: [HostJSON], jobs: [JobJSON], dead: [DeadLetterJSON],
@@ -148,7 +178,7 @@ actor DashboardSampler {
                                         perSecond: history.throughput().map { $0.map(round1) })
         let age = lastReading.map { seconds(clock.now - $0) } ?? -1
         let whole = DashboardJSON(config: config, queues: queues, hosts: hosts, jobs: jobs, dead: dead,
-                                  throughput: throughput, sampleAgeSeconds: round1(age), error: error)
+                                  throughput: throughput, latency: latency, sampleAgeSeconds: round1(age), error: error)
         var encoded: [String: String] = [:]
         encoded["/api/config"] = encode(config)
         encoded["/api/dashboard"] = encode(whole)
@@ -159,12 +189,13 @@ actor DashboardSampler {
             encoded["/api/jobs"] = encode(jobs)
             encoded["/api/dead"] = encode(dead)
             encoded["/api/throughput"] = encode(throughput)
+            encoded["/api/latency"] = encode(latency)
             encoded["/metrics"] = redactor.scrub(prometheus)
         }
         let scrubbed = encoded
         bodies.withLock { bodies in
             if error != nil {
-                for path in ["/api/queues", "/api/hosts", "/api/jobs", "/api/dead", "/api/throughput", "/metrics"] {
+                for path in ["/api/queues", "/api/hosts", "/api/jobs", "/api/dead", "/api/throughput", "/api/latency", "/metrics"] {
                     bodies[path] = nil
                 }
             }

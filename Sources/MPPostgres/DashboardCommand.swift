@@ -11,8 +11,9 @@ extension MPPostgres {
                 The page shows, refreshed every second: per queue, its tasks by state and the rates of the \
                 last minute; per host, its workers, running tasks, last heartbeat and build; per job, its \
                 progress, submitter, age and estimated finish; the dead letters with every attempt's cause, \
-                host and stderr tail; the throughput of the last hour. JSON at /api/dashboard, /api/queues, \
-                /api/hosts, /api/jobs, /api/jobs/<id>, /api/dead, /api/throughput; Prometheus text at /metrics.
+                host and stderr tail; the throughput and the latency (run and wait, median and 95th percentile \
+                per minute) of the last hour. JSON at /api/dashboard, /api/queues, /api/hosts, /api/jobs, \
+                /api/jobs/<id>, /api/dead, /api/throughput, /api/latency; Prometheus text at /metrics.
 
                 Actions (cancel a job, retry a dead task, drain a host) are POST requests. With --token, \
                 they need `Authorization: Bearer <token>` (the page asks for it). Without --token, they are \

@@ -55,7 +55,7 @@ public enum ClaimStatement {
                       FOR UPDATE SKIP LOCKED) l
                   ORDER BY o.priority DESC, o.turn, o.job_id LIMIT \(Int32(limit))),
             u AS (UPDATE mp_tasks t SET state = 'running', attempts = t.attempts + 1, host = \(hostID),
-                         lease_until = now() + \(leaseMS) * interval '1 millisecond'
+                         lease_until = now() + \(leaseMS) * interval '1 millisecond', claimed_at = now()
                   FROM c WHERE t.job_id = c.job_id AND t.idx = c.idx
                   RETURNING t.job_id, t.idx, t.input, c.priority, c.turn),
             limited AS (SELECT EXISTS (SELECT 1 FROM mp_jobs WHERE queue = \(queue) AND state = 'running'

@@ -17,7 +17,8 @@ extension DistributedProcessPool {
             for try await (tasks, _) in try await database.execute("""
                 WITH t AS (
                     UPDATE mp_tasks t SET state = 'pending', attempts = 0, host = NULL, lease_until = NULL,
-                           output = NULL, error_type = NULL, error = NULL, done_seq = NULL, collected = false
+                           output = NULL, error_type = NULL, error = NULL, done_seq = NULL, collected = false,
+                           queued_at = now()
                     FROM mp_jobs j
                     WHERE t.job_id = \(jobID) AND t.idx = \(Int32(clamping: index)) AND t.queue = \(queue) AND t.state = 'dead'
                       AND j.id = t.job_id AND j.state IN ('running', 'finished')

@@ -97,9 +97,7 @@ extension HostLoop {
                 record.error = "the output cannot be encoded: \(error)"
             }
         case let .failure(failure):
-            var cause = failure.reason.description
-            if let last = failure.stderrTail.last { cause += " (stderr: \(last))" }
-            record.error = cause
+            record.error = AttemptCause.text(reason: failure.reason.description, stderrTail: failure.stderrTail)
             switch failure.reason {
             case let .threw(errorType, message):
                 record.kind = .failed

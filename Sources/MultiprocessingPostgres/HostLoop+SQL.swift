@@ -57,6 +57,7 @@ extension HostLoop {
                     cause_hosts = t.cause_hosts || coalesce(t.host, '?'),
                     done_seq = CASE WHEN t.attempts >= j.max_attempts THEN nextval('mp_done_seq') END,
                     host = CASE WHEN t.attempts >= j.max_attempts THEN t.host END,
+                    queued_at = CASE WHEN t.attempts >= j.max_attempts THEN t.queued_at ELSE now() END, ended_at = now(),
                     lease_until = NULL
                 FROM x, mp_jobs j WHERE t.job_id = x.job_id AND t.idx = x.idx AND j.id = t.job_id
                 RETURNING t.job_id, t.state)
@@ -96,6 +97,8 @@ extension HostLoop {
                                     ELSE nextval('mp_done_seq') END,
                     host = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN NULL
                                 ELSE \(hostID) END,
+                    queued_at = CASE WHEN r.kind = 'release' OR (r.kind = 'retry' AND t.attempts < j.max_attempts) THEN now()
+                                     ELSE t.queued_at END, ended_at = now(),
                     lease_until = NULL
                 FROM r, mp_jobs j
                 WHERE t.job_id = r.job_id AND t.idx = r.idx AND j.id = t.job_id

@@ -120,6 +120,20 @@ struct DashboardConfig: Decodable {
     var database: String
 }
 
+struct DashboardLatency: Decodable {
+    struct Minute: Decodable {
+        var minute: Double
+        var tasks: Int
+        var runP50: Double
+        var runP95: Double
+        var waitP50: Double
+        var waitP95: Double
+    }
+    var queue: String
+    var now: Double
+    var minutes: [Minute]
+}
+
 /// Headless Chromium, as .ci/check-docs drives it: the DOM after the page's scripts ran.
 enum Chromium {
     static var path: String? {
@@ -172,6 +186,16 @@ enum Chromium {
         let end = [rest.range(of: "<div class=\"letter\"")?.lowerBound, rest.range(of: "</section>")?.lowerBound]
             .compactMap { $0 }.min() ?? rest.endIndex
         return String(rest[..<end])
+    }
+
+    /// The attributes of a queue's latency canvas (`data-points`, `data-tasks`, `data-last-run-p50`, ...).
+    static func latencyChart(_ dom: String, _ queue: String) -> [String: String]? {
+        guard let open = dom.range(of: "<canvas class=\"latency\" data-queue=\"\(queue)\""),
+              let close = dom[open.upperBound...].firstIndex(of: ">") else { return nil }
+        var attributes: [String: String] = [:]
+        let tag = dom[open.lowerBound..<close]
+        for match in tag.matches(of: /([a-z0-9-]+)="([^"]*)"/) { attributes[String(match.1)] = String(match.2) }
+        return attributes
     }
 
     /// The `tag` element with `attribute`, up to its first closing tag (a row: no row inside).

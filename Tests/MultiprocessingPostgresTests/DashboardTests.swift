@@ -161,7 +161,7 @@ struct DashboardTests {
         #expect(text.contains("the dashboard is read-only"))
     }
 
-    @Test func thePageInChromiumShowsTheCountsMovingTheBarFullADeadLetterAndNoSecret() async throws {
+    @Test func thePageInChromiumShowsTheCountsMovingTheBarFullADeadLetterTheLatencyChartAndNoSecret() async throws {
         let chromium = try #require(Chromium.path, "no chromium: .ci/run installs Debian's package")
         let server = try await PostgresServer.shared.start()
         let password = try #require(try PostgresConnectionSettings(url: server.url).password)
@@ -192,7 +192,16 @@ struct DashboardTests {
         #expect(letter.contains("crashed"))
         #expect(letter.contains("poison input 13"))
         #expect(last.contains("data-host=\""))
-        for dom in [first, second, last] {
+        // The latency chart, drawn from the minutes of all 121 tasks (the dead one too; the
+        // server reads them every 10 s): a point a minute, the naps held 100 ms or more.
+        let drawn = try await Chromium.eventually(chromium, dashboard.base, tries: 30) {
+            Chromium.latencyChart($0, queue)?["data-tasks"] == "121"
+        }
+        let chart = try #require(Chromium.latencyChart(drawn, queue), "no latency chart in the page")
+        #expect(chart["data-tasks"] == "121")
+        #expect((Int(chart["data-points"] ?? "") ?? 0) >= 1)
+        #expect((Double(chart["data-last-run-p50"] ?? "") ?? 0) >= 0.1, "\(chart)")
+        for dom in [first, second, last, drawn] {
             #expect(!dom.contains(password))
             #expect(!dom.contains(server.url))
         }

@@ -38,6 +38,18 @@ struct PGThrowsOnOdd: Job {
     }
 }
 
+/// Writes `lines` numbered lines to its standard error, then exits with status 3: a worker
+/// that dies after saying why, over more lines than the local pool keeps (20).
+struct PGStderrThenExit: Job {
+    var lines: Int
+    func run(_ x: Int) async throws -> Int {
+        for line in 1...lines {
+            FileHandle.standardError.write(Data("stderr line \(line) of \(lines)\n".utf8))
+        }
+        exit(3)
+    }
+}
+
 /// A queue name of its own for each test, so that tests sharing the server do not meet.
 func uniqueQueue(_ name: String) -> String {
     "\(name)-\(UUID().uuidString.prefix(8))"
