@@ -1,3 +1,4 @@
+#if Dashboard
 import MultiprocessingPostgres
 
 // The JSON of the dashboard's endpoints (README: "The dashboard"). Rates are tasks per second
@@ -141,3 +142,4 @@ struct ActionJSON: Codable, Sendable {
     var ok: Bool
     var message: String
 }
+#endif  // Dashboard

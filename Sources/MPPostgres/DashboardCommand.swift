@@ -1,3 +1,4 @@
+#if Dashboard
 import ArgumentParser
 import Foundation
 import MPDashboard
@@ -52,3 +53,4 @@ extension MPPostgres {
         }
     }
 }
+#endif  // Dashboard

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 import PostgresNIO
@@ -118,3 +119,4 @@ extension HostLoop {
         return record
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// The queue's tables, created and migrated by the library. Each migration is a list of
@@ -148,3 +149,4 @@ enum Schema {
         }
     }
 }
+#endif  // Postgres

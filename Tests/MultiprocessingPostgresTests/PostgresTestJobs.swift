@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -159,3 +160,4 @@ struct PGBulky: Job {
         [Int](repeating: x, count: count)
     }
 }
+#endif  // Postgres
