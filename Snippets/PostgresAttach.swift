@@ -1,5 +1,9 @@
 // Submit a job that outlives its submitter, collect it from another process, and read the queue's state.
 
+// snippet.hide
+// Built only with the Postgres trait, as the library it shows.
+#if Postgres
+// snippet.show
 import Multiprocessing
 import MultiprocessingPostgres
 // snippet.hide
@@ -41,3 +45,4 @@ print(try await pool.status())
 pool.close()
 // snippet.hide
 precondition(collected == 3)
+#endif

@@ -1,5 +1,9 @@
 // The same code on a local pool and on a pool of many machines that share a PostgreSQL queue.
 
+// snippet.hide
+// Built only with the Postgres trait, as the library it shows.
+#if Postgres
+// snippet.show
 import Multiprocessing
 import MultiprocessingPostgres
 // snippet.hide
@@ -42,3 +46,4 @@ precondition(countedThere == [2, 4, 3])
 distributed.close()
 // snippet.hide
 }
+#endif

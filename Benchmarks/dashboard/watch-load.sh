@@ -14,7 +14,7 @@ tasks=${2:-100000}
 window=${3:-30}
 bin=.build/release
 for tool in mp-postgres mp-bench-postgres; do
-    [[ -x $bin/$tool ]] || { echo "build it first: swift build -c release --product $tool"; exit 1; }
+    [[ -x $bin/$tool ]] || { echo "build it first: swift build -c release --enable-all-traits --product $tool"; exit 1; }
 done
 
 work=$(mktemp -d)

@@ -1,3 +1,4 @@
+#if Tools
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc
@@ -147,3 +148,4 @@ extension String {
         return digits.dropLast() + "." + digits.suffix(1)
     }
 }
+#endif  // Tools

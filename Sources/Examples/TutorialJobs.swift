@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// Python: `def worker(): print("Starting worker"); time.sleep(1); print("Finished worker")`
@@ -25,3 +26,4 @@ struct SlowSquare: Job {
         return x * x
     }
 }
+#endif  // Tools

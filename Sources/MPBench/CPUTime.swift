@@ -1,3 +1,4 @@
+#if Tools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,3 +62,4 @@ func runQueueWaitSeconds(of pids: [Int32]) -> Double {
     }
     return Double(total) / 1e9
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import CBenchSupport
 #if canImport(Glibc)
 import Glibc
@@ -141,3 +142,4 @@ struct ChildProcess {
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 /// Just enough JSON for the tool, without Foundation (a worker is this executable started
 /// again, so everything it links is loaded in every worker, and that is measured).
 indirect enum JSON {
@@ -220,3 +221,4 @@ extension Metrics {
         self = metrics
     }
 }
+#endif  // Tools

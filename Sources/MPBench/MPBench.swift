@@ -1,3 +1,4 @@
+#if Tools
 import ArgumentParser
 import Multiprocessing
 #if canImport(Glibc)
@@ -79,7 +80,7 @@ struct MPBench: AsyncParsableCommand {
         if let postgres {
             let measuring = Locations.sibling("mp-bench-postgres")
             if scenarios.contains(where: { $0.needsPostgres }) && access(measuring, X_OK) != 0 {
-                throw ValidationError("\(measuring) is missing: swift build -c release --product mp-bench-postgres")
+                throw ValidationError("\(measuring) is missing: swift build -c release --enable-all-traits --product mp-bench-postgres")
             }
             // The measuring processes (and the worker hosts they start) read it from the environment.
             setenv(postgresURLVariable, postgres, 1)
@@ -136,3 +137,4 @@ struct Measure: AsyncParsableCommand {
         print(metrics.jsonLine)
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import CBenchSupport
 import ArgumentParser
 #if canImport(Glibc)
@@ -61,3 +62,4 @@ struct Spin: ParsableCommand {
         while getppid() == parent { usleep(100_000) }
     }
 }
+#endif  // Tools

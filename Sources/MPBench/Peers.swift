@@ -1,3 +1,4 @@
+#if Tools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -129,3 +130,4 @@ struct PeerSkipped: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
 }
+#endif  // Tools

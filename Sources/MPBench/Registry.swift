@@ -1,3 +1,4 @@
+#if Tools
 // MARK: - The scenario registry
 //
 // Every scenario mp-bench runs, in the order it runs them. To add one (queue throughput, a pipe
@@ -37,3 +38,4 @@ enum ScenarioRegistry {
         all.first { $0.name == name } ?? all.first { $0.rows.contains { $0.name == name } }
     }
 }
+#endif  // Tools

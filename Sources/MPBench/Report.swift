@@ -1,3 +1,4 @@
+#if Tools
 /// The medians, extremes and every run of one measurement on one side.
 struct Stats {
     var median: Double
@@ -324,3 +325,4 @@ enum Format {
         return (number < 0 && whole != 0 ? "-" : "") + text
     }
 }
+#endif  // Tools

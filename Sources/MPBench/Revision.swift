@@ -1,3 +1,4 @@
+#if Tools
 /// Which code a run measured: the checkout's commit, the last commit that changed the library
 /// and the last that changed the benchmark, whether anything in the whole working tree differs
 /// from the commit, and how mp-bench was built. Read from git when the run starts; the
@@ -66,3 +67,4 @@ struct Revision {
             + "benchmark \(short(benchmark))"
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 #if canImport(Glibc)
 import Glibc
@@ -184,3 +185,4 @@ enum Locations {
         return result
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 /// One benchmark scenario: our side, measured in a fresh `mp-bench measure NAME` process, and
 /// its Python peer, a script in `Benchmarks/python/`, each run once per run and alternated by
 /// the ``Runner``. Both sides print one JSON object of named measurements (``Metrics``); the
@@ -186,3 +187,4 @@ struct GoalEvaluation: Sendable {
         GoalEvaluation(text: text, quantity: "x Python", value: context.ratio, target: factor)
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import CBenchSupport
 import Multiprocessing
 #if canImport(Glibc)
@@ -176,3 +177,4 @@ func processCPUSeconds() -> Double {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
+#endif  // Tools

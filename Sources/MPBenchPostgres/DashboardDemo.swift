@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 import MultiprocessingPostgres
@@ -38,3 +39,4 @@ func runDashboardDemo(url: String, arguments: [String]) async throws {
 private func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+#endif  // Postgres

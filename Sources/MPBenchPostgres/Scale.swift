@@ -1,3 +1,4 @@
+#if Postgres
 // pg-scale: tiny tasks through the PostgreSQL queue at 10k, 100k and 1M tasks a job, with the
 // server's durability off and on, and the peak memory of the submitter and of the host. (Its own
 // client's settings come through the library's testing SPI, as the fault runner's do.)
@@ -154,3 +155,4 @@ private func measureSizes(url: String, sizes: [Int]) async throws -> [String: Do
     }
     return metrics
 }
+#endif  // Postgres

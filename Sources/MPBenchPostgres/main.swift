@@ -1,3 +1,4 @@
+#if Postgres
 // The measuring side of mp-bench's PostgreSQL scenarios: `mp-bench-postgres measure pg-tiny|pg-recovery|pg-scale
 // [--quick]` prints one JSON line of measurements, as `mp-bench measure` does for the others. Its
 // worker hosts are this executable started in host mode. The database comes from
@@ -116,3 +117,12 @@ default:
     exit(2)
 }
 print("{" + metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}")
+#else
+// Built without the Postgres trait (the root package's default): only says how to build it.
+#if canImport(Glibc)
+import Glibc
+#endif
+let message = "mp-bench-postgres needs the Postgres trait: swift build --enable-all-traits --product mp-bench-postgres\n"
+_ = message.withCString { write(2, $0, strlen($0)) }
+exit(2)
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Dashboard
 import Hummingbird
 import Logging
 import MultiprocessingPostgres
@@ -34,3 +35,4 @@ public enum Dashboard {
         }
     }
 }
+#endif  // Dashboard

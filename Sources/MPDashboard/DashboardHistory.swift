@@ -1,3 +1,4 @@
+#if Dashboard
 /// The server's own readings of the queues over the last hour, from which it computes the
 /// rates of the last minute and the throughput chart (counts by state, which cost the database
 /// less to read each second than every ended task's time).
@@ -78,3 +79,4 @@ struct DashboardHistory: Sendable {
         return (0..<buckets).map { covered[$0] > 0 ? Double(ended[$0]) / covered[$0] : nil }
     }
 }
+#endif  // Dashboard

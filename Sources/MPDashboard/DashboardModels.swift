@@ -1,3 +1,4 @@
+#if Dashboard
 import MultiprocessingPostgres
 
 // The JSON of the dashboard's endpoints (README: "The dashboard"). Rates are tasks per second
@@ -134,3 +135,4 @@ struct ActionJSON: Encodable, Sendable {
     var ok: Bool
     var message: String
 }
+#endif  // Dashboard

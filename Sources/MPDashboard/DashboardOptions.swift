@@ -1,3 +1,4 @@
+#if Dashboard
 /// How `mp-postgres dashboard` is started.
 public struct DashboardOptions: Sendable {
     /// The database's URL (its password never leaves the server: see ``Redactor``).
@@ -54,3 +55,4 @@ public enum ActionPolicy: Sendable, Equatable {
         }
     }
 }
+#endif  // Dashboard

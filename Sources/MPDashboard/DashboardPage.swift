@@ -1,3 +1,4 @@
+#if Dashboard
 /// The dashboard's one page: its styles and script inline (no CDN: users run it inside their
 /// networks). It reads `/api/dashboard` once a second and draws every figure itself, the
 /// throughput and latency charts in canvases; text from the database (job names, causes, stderr) goes into
@@ -295,3 +296,4 @@ setInterval(poll, 1000);
 </html>
 """#
 }
+#endif  // Dashboard

@@ -1,3 +1,4 @@
+#if Dashboard
 import Foundation
 import Hummingbird
 import MultiprocessingPostgres
@@ -181,3 +182,4 @@ struct ErrorScrubbing: RouterMiddleware {
         }
     }
 }
+#endif  // Dashboard

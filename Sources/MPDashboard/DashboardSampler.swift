@@ -1,3 +1,4 @@
+#if Dashboard
 import Foundation
 import Logging
 import MultiprocessingPostgres
@@ -225,3 +226,4 @@ actor DashboardSampler {
 
 /// One decimal: the page shows no more, and the JSON stays short.
 func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+#endif  // Dashboard

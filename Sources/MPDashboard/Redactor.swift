@@ -1,3 +1,4 @@
+#if Dashboard
 import Foundation
 import MultiprocessingPostgres
 
@@ -34,3 +35,4 @@ struct Redactor: Sendable {
         return text
     }
 }
+#endif  // Dashboard

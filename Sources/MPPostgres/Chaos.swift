@@ -1,3 +1,4 @@
+#if Dashboard
 import ArgumentParser
 import Foundation
 import MultiprocessingPostgres
@@ -110,3 +111,4 @@ extension MPPostgres {
         }
     }
 }
+#endif  // Dashboard

@@ -1,3 +1,4 @@
+#if Dashboard
 import ArgumentParser
 import Foundation
 import MPDashboard
@@ -53,3 +54,4 @@ extension MPPostgres {
         }
     }
 }
+#endif  // Dashboard

@@ -1,3 +1,4 @@
+#if Dashboard
 import ArgumentParser
 import Foundation
 import MultiprocessingPostgres
@@ -72,3 +73,4 @@ extension MPPostgres {
         }
     }
 }
+#endif  // Dashboard

@@ -1,3 +1,4 @@
+#if Tools
 import ArgumentParser
 import Multiprocessing
 #if canImport(Glibc)
@@ -124,3 +125,4 @@ struct Soak: AsyncParsableCommand {
         return -1
     }
 }
+#endif  // Tools

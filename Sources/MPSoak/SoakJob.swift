@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 #if canImport(Glibc)
 import Glibc
@@ -57,3 +58,4 @@ struct SoakJob: Job {
         }
     }
 }
+#endif  // Tools

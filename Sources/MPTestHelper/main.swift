@@ -2,7 +2,9 @@
 // inside the test runner: its own death by SIGKILL or SIGINT, and its own descriptors and
 // children over many pool cycles without other tests' pools in the same process.
 import Multiprocessing
+#if Postgres
 import MultiprocessingPostgres
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,6 +66,7 @@ case "hold-pool":
     for pid in await pool.workerPIDs() { say("worker \(pid)") }
     say("ready")
     _ = try await pool.map(Nap(), Array(repeating: 1000, count: 1000), chunkSize: 1)
+#if Postgres
 case "pg-submit":
     // Submits a job of Square on 0..<count to the queue named by MP_TEST_PG_QUEUE of the
     // database MP_TEST_PG_URL, says its id, collects a few results, then waits to be killed.
@@ -79,6 +82,7 @@ case "pg-submit":
         if collected == 5 { say("collected 5") }
     }
     try await Task.sleep(for: .seconds(3600))
+#endif
 case "cycles":
     // Creates, uses and closes pools; says what is left over.
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 1000

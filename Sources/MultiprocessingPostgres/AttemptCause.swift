@@ -1,3 +1,4 @@
+#if Postgres
 /// How a host records why an attempt ended: the reason, then the last lines of the worker's
 /// standard error when it wrote any, as `<reason> (stderr: <line>\n<line>...)`. One text per
 /// attempt, so that it fits the `causes` array that every build writes (no schema change), and
@@ -38,3 +39,4 @@ extension DeadLetter.Attempt {
     /// them (a lost lease; builds before this one recorded the last line only).
     public var stderrTail: [String] { AttemptCause.split(cause).stderrTail }
 }
+#endif  // Postgres

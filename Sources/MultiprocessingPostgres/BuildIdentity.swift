@@ -1,3 +1,4 @@
+#if Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,3 +53,4 @@ enum BuildIdentity {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Synchronization
 
 /// How many tasks a host should hold: one per local worker, plus a prefetch that covers the
@@ -50,3 +51,4 @@ final class ClaimPacer: Sendable {
         return average * 0.7 + sample * 0.3
     }
 }
+#endif  // Postgres

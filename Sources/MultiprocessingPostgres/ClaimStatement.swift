@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A worker host's claim: the one statement that hands tasks to hosts, apart from the host's
@@ -67,3 +68,4 @@ public enum ClaimStatement {
             """
     }
 }
+#endif  // Postgres

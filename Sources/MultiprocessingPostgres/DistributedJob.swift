@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 import PostgresNIO
 import Synchronization
@@ -43,3 +44,4 @@ public struct DistributedJob<Output: Codable & Sendable>: Sendable {
         try await pool.cancel(jobID: id)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 /// A misuse of a distributed pool, or a database that cannot be used.
 public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The connection URL or an option is wrong (says which and why).
@@ -40,3 +41,4 @@ public enum DistributedPoolError: Error, Sendable, Equatable, CustomStringConver
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 import Synchronization
 
@@ -135,3 +136,4 @@ struct RemoteCallHandle<Output: Sendable>: JobHandleBackend {
 
     var isFinished: Bool { finished.isSet }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 // What an operator does to a queue from outside its programs (`mp-postgres dashboard`'s actions):
@@ -56,3 +57,4 @@ extension DistributedProcessPool {
         }
     }
 }
+#endif  // Postgres

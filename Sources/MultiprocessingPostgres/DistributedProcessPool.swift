@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 @_spi(PoolBackends) import Multiprocessing
 import PostgresNIO
@@ -225,3 +226,4 @@ public final class DistributedProcessPool: JobPool {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Synchronization
 
 /// Wakes one waiting task: rung by a database notification or by finished work, waited on
@@ -71,3 +72,4 @@ public final class Doorbell: Sendable {
         waiter?.resume()
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import CMultiprocessing
 import CMultiprocessingPostgres
 import Dispatch
@@ -150,3 +151,4 @@ func swiftMultiprocessingPostgresHostMain() {
     }
     cmp_serve_main_queue_forever()
 }
+#endif  // Postgres

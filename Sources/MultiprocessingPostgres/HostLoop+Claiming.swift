@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 import Multiprocessing
 import PostgresNIO
@@ -210,3 +211,4 @@ extension HostLoop {
         for work in works { work.cancel() }
     }
 }
+#endif  // Postgres

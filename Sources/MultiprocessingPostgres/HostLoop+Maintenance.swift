@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 import PostgresNIO
 
@@ -43,3 +44,4 @@ extension HostLoop {
         }
     }
 }
+#endif  // Postgres

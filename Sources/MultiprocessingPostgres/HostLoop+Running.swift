@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 import PostgresNIO
@@ -116,3 +117,4 @@ extension HostLoop {
         return record
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 // SQL: every statement of a worker host's loops (the submitter's are in DistributedProcessPool).
@@ -118,3 +119,4 @@ extension HostLoop {
             """
     }
 }
+#endif  // Postgres

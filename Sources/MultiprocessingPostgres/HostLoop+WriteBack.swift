@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 import PostgresNIO
 
@@ -99,3 +100,4 @@ extension HostLoop {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -118,3 +119,4 @@ final class HostLoop: Sendable {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A task a host claimed.
@@ -40,3 +41,4 @@ struct TaskOutcomeRecord: Sendable {
 
     var key: TaskKey { TaskKey(jobID: jobID, index: index) }
 }
+#endif  // Postgres

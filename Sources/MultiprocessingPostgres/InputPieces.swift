@@ -1,3 +1,4 @@
+#if Postgres
 @_spi(PoolBackends) import Multiprocessing
 import NIOCore
 
@@ -26,3 +27,4 @@ struct InputPieces<Inputs: IteratorProtocol> where Inputs.Element: Encodable {
         return piece
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 import PostgresNIO
@@ -115,3 +116,4 @@ struct JobSubmission: Sendable {
         state == "cancelled" ? JobFailure(reason: .cancelled, jobType: jobName) : DistributedPoolError.unknownJob(jobID)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Synchronization
 
 /// One LISTEN on a channel, shared by every waiter of this process: each notification rings
@@ -35,3 +36,4 @@ final class NotificationHub: Sendable {
         listener.withLock { $0?.cancel() }
     }
 }
+#endif  // Postgres

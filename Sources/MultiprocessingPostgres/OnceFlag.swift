@@ -1,3 +1,4 @@
+#if Postgres
 import Synchronization
 
 /// A flag that is set once and read from any thread: a submitted call has finished, a client runs.
@@ -6,3 +7,4 @@ final class OnceFlag: Sendable {
     func set() { flag.store(true, ordering: .releasing) }
     var isSet: Bool { flag.load(ordering: .acquiring) }
 }
+#endif  // Postgres

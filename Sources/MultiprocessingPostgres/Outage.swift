@@ -1,3 +1,4 @@
+#if Postgres
 import NIOCore
 import PostgresNIO
 import Synchronization
@@ -175,3 +176,4 @@ private final class Race<Value: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 }
+#endif  // Postgres

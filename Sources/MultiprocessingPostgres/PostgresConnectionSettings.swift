@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 
@@ -93,3 +94,4 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
         return configuration
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 import PostgresNIO
 
@@ -65,3 +66,4 @@ final class QueueDatabase: Sendable {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A minute of a queue's latency: of the tasks that ended in it (done, failed or dead), how
@@ -64,3 +65,4 @@ extension DistributedProcessPool {
         }
     }
 }
+#endif  // Postgres

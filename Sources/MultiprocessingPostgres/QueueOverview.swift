@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 
@@ -216,3 +217,4 @@ extension DistributedProcessPool {
         return letters
     }
 }
+#endif  // Postgres

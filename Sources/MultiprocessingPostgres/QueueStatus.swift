@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 
@@ -120,3 +121,4 @@ public struct QueueStatus: Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 import PostgresNIO
 
@@ -150,3 +151,4 @@ actor ResultCollector {
         return state == "cancelled"
     }
 }
+#endif  // Postgres

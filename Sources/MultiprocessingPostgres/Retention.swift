@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// Removal of finished jobs, and of hosts long gone.
@@ -36,3 +37,4 @@ enum Retention {
         return removed
     }
 }
+#endif  // Postgres

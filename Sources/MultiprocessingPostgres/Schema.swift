@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// The queue's tables, created and migrated by the library. Each migration is a list of
@@ -157,3 +158,4 @@ enum Schema {
         }
     }
 }
+#endif  // Postgres

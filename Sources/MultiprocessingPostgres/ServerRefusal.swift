@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A statement the server refused for what it holds (a value, a constraint, a trigger), as
@@ -19,3 +20,4 @@ struct ServerRefusal: Error {
         message = StorableText.make("\(error.serverInfo?[.message] ?? "refused") (SQLSTATE \(sqlState))", limit: 1_024)
     }
 }
+#endif  // Postgres

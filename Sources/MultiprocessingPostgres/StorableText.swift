@@ -1,3 +1,4 @@
+#if Postgres
 /// Text made fit for a PostgreSQL `text` column, whatever a job produced: the server refuses NUL
 /// bytes and invalid UTF-8, and a megabyte of error message per attempt would bloat every row
 /// it lands in. Every text a host writes back (error types, messages, stderr tails, causes)
@@ -34,3 +35,4 @@ public enum StorableText {
         make(String(decoding: bytes, as: UTF8.self), limit: limit)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 
 /// One iteration of a distributed `imap` or `imapUnordered`: submits the job when first asked,
@@ -72,3 +73,4 @@ actor StreamedCall<Output: Codable & Sendable> {
         return collector
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 import PostgresNIO
 
@@ -59,3 +60,4 @@ public struct TaskOutcome<Output: Sendable>: Sendable {
     /// The task's output, or how it failed.
     public var result: Result<Output, JobFailure>
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -99,3 +100,4 @@ public enum WorkerHost {
         await pool.terminate()
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 /// A fault the runner injects into a distributed job, at seeded random points of it.
 public enum ChaosFault: String, CaseIterable, Sendable, Codable {
     /// The server stopped (fast: connections dropped), down for up to 2.5 s, started again.
@@ -29,3 +30,4 @@ public enum ChaosFault: String, CaseIterable, Sendable, Codable {
     /// Whether the fault is a host's (it has a victim whose tasks are stranded for a while).
     var isHostFault: Bool { [.hostFreeze, .hostCut, .hostKill].contains(self) }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 @_spi(Testing) import MultiprocessingPostgres
 import Synchronization
@@ -57,3 +58,4 @@ extension ChaosRunner {
         return ChaosFleet(hosts: hosts, namespace: namespace, start: start)
     }
 }
+#endif  // Postgres

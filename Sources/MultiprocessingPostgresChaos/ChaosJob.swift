@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 #if canImport(Glibc)
@@ -114,3 +115,4 @@ public struct ChaosRandom: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
 import Synchronization
@@ -74,3 +75,4 @@ final class ChaosLedger: Sendable {
         }
     }
 }
+#endif  // Postgres

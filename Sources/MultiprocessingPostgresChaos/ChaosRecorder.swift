@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A side table, filled by a trigger on `mp_tasks`, with one row each time a chaos queue's task
@@ -57,3 +58,4 @@ enum ChaosRecorder {
         try await ChaosRunner.number(client, "SELECT count(*) - count(DISTINCT idx) FROM mp_chaos_recorded WHERE job_id = \(jobID)")
     }
 }
+#endif  // Postgres

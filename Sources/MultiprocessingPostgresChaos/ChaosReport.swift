@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 
 /// What one round of a fault scenario found. ``isClean`` is what must hold: the job completed,
@@ -108,3 +109,4 @@ public struct ChaosSummary: Sendable, CustomStringConvertible {
         return String(format: "%.2fs", value)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -88,3 +89,4 @@ extension ChaosRunner {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -148,3 +149,4 @@ extension ChaosRunner {
         return .init(job: job, jobID: handle.id, ledger: ledger, pool: pool, collector: collector, hostID: identity.id)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -256,3 +257,4 @@ public final class ChaosRunner: Sendable {
         return -1
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 
 /// A broken write-back, on purpose (``ChaosRunner/Options/dropsOneOutcome``): a trigger skips
@@ -35,3 +36,4 @@ enum ChaosSabotage {
         try await client.query(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(name)()"), logger: ChaosRunner.silent)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -84,3 +85,4 @@ public final class NetworkNamespace: Sendable {
         guard status == 0 else { throw Failure(description: "ip link set \(outside) \(up ? "up" : "down") failed: \(output)") }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -178,3 +179,4 @@ public final class SpawnedProgram: Sendable {
         return (status, output)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -95,3 +96,4 @@ public struct ThrowawayServer: Sendable {
         while kill(pid, 0) == 0 && ContinuousClock.now < deadline { usleep(10_000) }
     }
 }
+#endif  // Postgres

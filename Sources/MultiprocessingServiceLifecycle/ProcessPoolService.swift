@@ -1,3 +1,4 @@
+#if ServiceLifecycle
 import Multiprocessing
 import ServiceLifecycle
 
@@ -40,3 +41,4 @@ public struct ProcessPoolService: Service {
         try await pool.join()
     }
 }
+#endif  // ServiceLifecycle

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -85,3 +86,4 @@ extension DistributedPoolTests {
         _ = good
     }
 }
+#endif  // Postgres

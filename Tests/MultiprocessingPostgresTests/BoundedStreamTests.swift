@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 import MultiprocessingPostgres
@@ -102,3 +103,4 @@ extension DistributedPoolTests {
         _ = host
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Multiprocessing
 @testable import MultiprocessingPostgresChaos
 import Testing
@@ -58,3 +59,4 @@ import Testing
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @testable import MultiprocessingPostgresChaos
@@ -68,3 +69,4 @@ extension DistributedPoolTests {
         }
     }
 }
+#endif  // Postgres

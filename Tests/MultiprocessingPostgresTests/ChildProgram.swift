@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import MultiprocessingPostgresChaos
 #if canImport(Glibc)
@@ -37,3 +38,4 @@ func isStopped(_ pid: pid_t) -> Bool {
           let close = stat.lastIndex(of: ")") else { return false }
     return stat[stat.index(after: close)...].hasPrefix(" T")
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -84,3 +85,4 @@ extension DistributedPoolTests {
 private extension String {
     func nilIfUnchanged(from original: String) -> String? { self == original ? nil : self }
 }
+#endif  // Postgres

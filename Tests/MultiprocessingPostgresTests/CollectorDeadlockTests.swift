@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -56,3 +57,4 @@ extension DistributedPoolTests {
         _ = host
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -113,3 +114,4 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     let (low, high) = (Int(position.rounded(.down)), Int(position.rounded(.up)))
     return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -207,3 +208,4 @@ enum Chromium {
         return String(rest[..<end].prefix(20_000))
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -217,3 +218,4 @@ enum HostNameForTests {
         return withUnsafeBytes(of: name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -427,3 +428,4 @@ struct EchoBytes: Job {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 @_spi(Testing) import MultiprocessingPostgres
 import Testing
 
@@ -39,3 +40,4 @@ import Testing
         #expect(ended)
     }
 }
+#endif  // Postgres

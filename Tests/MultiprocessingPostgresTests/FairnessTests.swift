@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -123,3 +124,4 @@ extension DistributedPoolTests {
         _ = host
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import MultiprocessingPostgresChaos
 import PostgresNIO
@@ -36,3 +37,4 @@ func freezeHoldingTasks(_ host: SpawnedProgram, address: String, queue: String, 
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -54,3 +55,4 @@ extension DistributedPoolTests {
         _ = host
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -72,3 +73,4 @@ extension DistributedPoolTests {
         _ = host
     }
 }
+#endif  // Postgres

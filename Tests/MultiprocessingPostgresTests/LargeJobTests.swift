@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -197,3 +198,4 @@ struct SlowRows {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -64,3 +65,4 @@ extension DistributedPoolTests {
         #expect(try await pool.status().pending == 0)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -120,3 +121,4 @@ extension DistributedPoolTests {
         }
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import MultiprocessingPostgresChaos
 #if canImport(Glibc)
@@ -68,3 +69,4 @@ actor PostgresServer {
         try control.startAgain()
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Multiprocessing
@@ -171,3 +172,4 @@ struct PGBulky: Job {
         [Int](repeating: x, count: count)
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -43,3 +44,4 @@ extension DistributedPoolTests {
         _ = old
     }
 }
+#endif  // Postgres

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -34,3 +35,4 @@ extension DistributedPoolTests {
         _ = hosts
     }
 }
+#endif  // Postgres

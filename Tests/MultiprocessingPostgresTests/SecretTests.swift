@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -61,3 +62,4 @@ extension DistributedPoolTests {
         #expect(!host.log.contains(password))
     }
 }
+#endif  // Postgres

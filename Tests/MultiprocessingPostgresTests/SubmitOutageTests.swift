@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Multiprocessing
 @_spi(Testing) import MultiprocessingPostgres
@@ -45,3 +46,4 @@ extension DistributedPoolTests {
         #expect(rows == rounds * tasks)
     }
 }
+#endif  // Postgres

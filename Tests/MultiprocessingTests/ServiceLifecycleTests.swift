@@ -1,3 +1,4 @@
+#if ServiceLifecycle
 import Logging
 import Multiprocessing
 import MultiprocessingServiceLifecycle
@@ -64,3 +65,4 @@ struct ServiceLifecycleTests {
         }
     }
 }
+#endif  // ServiceLifecycle

@@ -1,3 +1,4 @@
+#if Tools
 import CBenchSupport
 import Multiprocessing
 #if canImport(Glibc)
@@ -86,3 +87,4 @@ enum ApplyLatency: Scenario {
         return metrics
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// The sum of every byte: reads all of them.
@@ -86,3 +87,4 @@ enum BulkEcho: Scenario {
         }
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 #if canImport(Glibc)
 import Glibc
@@ -114,3 +115,4 @@ enum BulkEchoShared: Scenario {
         }
     }
 }
+#endif  // Tools

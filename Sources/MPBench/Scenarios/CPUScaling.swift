@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 #if canImport(Glibc)
 import Glibc
@@ -123,3 +124,4 @@ enum CPUScaling: Scenario {
                 "parent_cpu_s_all_workers": all.parentCPU, "parent_cpu_s_one_worker": one.parentCPU]
     }
 }
+#endif  // Tools

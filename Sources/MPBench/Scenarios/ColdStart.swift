@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// From nothing to a first result: create a 2-worker pool and apply one tiny job.
@@ -42,3 +43,4 @@ enum ColdStart: Scenario {
         return ["ms": milliseconds, "shutdown_ms": shutdown.seconds * 1e3, "workers": Double(pool.workerCount)]
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 /// The reply of the bulk-echo scenarios: a 64-bit word repeated over the whole reply, derived
 /// from the checksum of everything the worker read. Multiplying by an odd constant is a
 /// bijection on 64-bit words, so two inputs with different checksums always get different
@@ -24,3 +25,4 @@ func allWords(_ base: UnsafeRawPointer, count: Int, equal word: UInt64) -> Bool 
     for index in 0..<(count / 8) { difference |= words[index] ^ word }
     return difference == 0
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// The parent's memory while a long `imap` streams: bounded in-flight work keeps it flat.
@@ -51,3 +52,4 @@ func statusKiB(_ field: String) throws -> Double {
     }
     throw BenchError.failed("no \(field) in /proc/self/status")
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// `map` of a tiny job over a million Ints: the cost per item when items are tiny.
@@ -55,3 +56,4 @@ enum MapTiny: Scenario {
         }
     }
 }
+#endif  // Tools

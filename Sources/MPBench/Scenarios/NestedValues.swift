@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// A map over large nested Codable values: the general coder's path, not `[UInt8]`'s fast one.
@@ -107,3 +108,4 @@ struct BenchSummary: Codable, Sendable, Equatable {
 struct TotalOrder: Job {
     func run(_ order: BenchOrder) async throws -> BenchSummary { order.summary() }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// More workers than CPUs (4 and 8 on this 2-vCPU machine): what users get when they size a
@@ -62,3 +63,4 @@ enum OversizedPools: Scenario {
         return metrics
     }
 }
+#endif  // Tools

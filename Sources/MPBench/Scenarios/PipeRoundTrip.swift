@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// A ping-pong of an Int between the parent and a worker over a ProcessPipe.
@@ -71,3 +72,4 @@ struct PipeBenchEcho: ProcessTarget {
         return echoed
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// A pool's whole life as one figure: start, one map, shut down.
@@ -40,3 +41,4 @@ enum PoolLifecycle: Scenario {
         return ["ms": milliseconds, "items": Double(count), "workers": Double(workers)]
     }
 }
+#endif  // Tools

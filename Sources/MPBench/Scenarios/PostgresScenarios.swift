@@ -1,3 +1,4 @@
+#if Tools
 // The PostgreSQL scenarios' rows. Their measuring side is mp-bench-postgres
 // (Sources/MPBenchPostgres), a separate executable: linking the PostgreSQL client (and through it
 // Foundation and ICU) into mp-bench would make every worker mp-bench starts slower and bigger,
@@ -127,3 +128,4 @@ enum PostgresScale: Scenario {
         throw BenchError.failed("pg-scale is measured by mp-bench-postgres")
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// One producer process and one consumer process move small messages through a ProcessQueue.
@@ -129,3 +130,4 @@ struct QueueBenchConsumed: Codable, Sendable {
     var received: Int
     var cpuSeconds: Double
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// `imapUnordered` with chunk size 1: one task per item, the cost of a task's trip.
@@ -42,3 +43,4 @@ enum StreamUnordered: Scenario {
         }
     }
 }
+#endif  // Tools

@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 
 /// Tasks of real length, and uneven: 1 to 10 ms of computation each.
@@ -89,3 +90,4 @@ func calibrateChainSteps() -> Int {
     }
     return max(1, Int(best))
 }
+#endif  // Tools

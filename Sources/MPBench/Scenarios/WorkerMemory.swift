@@ -1,3 +1,4 @@
+#if Tools
 import Multiprocessing
 #if canImport(Glibc)
 import Glibc
@@ -61,3 +62,4 @@ enum WorkerMemory: Scenario {
         }
     }
 }
+#endif  // Tools
