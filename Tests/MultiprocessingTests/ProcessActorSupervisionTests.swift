@@ -21,6 +21,13 @@ struct ProcessActorSupervisionTests {
         do { try await crashed } catch { errors.append(error) }
         do { _ = try await queued } catch { errors.append(error) }
         #expect(errors.count == 2)
+        // The second call is in flight only if it reached the reactor before the death (the
+        // 5 ms sleep does not make sure of it on a loaded machine); if it came after, it must
+        // fail as a call to a stopped actor.
+        if errors.count == 2, let late = errors[1] as? ProcessActorError {
+            guard case .actorStopped = late else { Issue.record("\(late)"); return }
+            errors.removeLast()
+        }
         for thrown in errors {
             guard let error = thrown as? JobFailure else {
                 Issue.record("expected a JobFailure, got \(thrown)")

@@ -61,3 +61,51 @@ struct SharedObjectTests {
         await system.shutDown()
     }
 }
+
+/// Calls an actor whose id it was given from inside a pool worker; says what happened.
+struct CallLedgerFromWorker: Job {
+    func run(_ id: ProcessActorID) async throws -> String {
+        do {
+            let ledger = try Ledger.resolve(id: id, using: .shared)
+            return "appended, count \(try await ledger.append(1))"
+        } catch let error as ProcessActorError {
+            return "refused: \(error)"
+        }
+    }
+}
+
+@Suite("Process actors: the README's claims")
+struct ProcessActorReadmeTests {
+    @Test("the Manager example, and the rest of the dictionary's and list's methods")
+    func managerExample() async throws {
+        let system = ProcessActorSystem()
+        let d = try await system.spawn(SharedDictionary<String, String>.self)
+        let l = try await system.spawn(SharedList<Int>.self)
+        try await d.set("1", "1")
+        try await d.set("2", "2")
+        try await l.append(5)
+        #expect(try await d.snapshot() == ["1": "1", "2": "2"])
+        #expect(try await l.snapshot() == [5])
+        #expect(try await d.keys().sorted() == ["1", "2"])
+        try await d.removeAll()
+        #expect(try await d.count() == 0)
+        #expect(try await l.append(contentsOf: [6, 7]) == 3)
+        #expect(try await l.element(at: 2) == 7)
+        #expect(try await l.element(at: 3) == nil)
+        await system.shutDown()
+    }
+
+    @Test("an id given to a pool worker travels, but a call from there is refused clearly (not built yet)")
+    func callFromAWorkerIsRefused() async throws {
+        let system = ProcessActorSystem()
+        let ledger = try await system.spawn(Ledger.self)
+        let answer = try await withProcessPool(workers: 1) { pool in
+            try await pool.apply(CallLedgerFromWorker(), ledger.id)
+        }
+        #expect(answer.hasPrefix("refused: "))
+        #expect(answer.contains("is not known to any actor system"))
+        // The parent's own calls are unaffected.
+        #expect(try await ledger.append(1) == 1)
+        await system.shutDown()
+    }
+}
