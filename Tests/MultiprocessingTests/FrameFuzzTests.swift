@@ -80,6 +80,9 @@ struct FrameFuzzTests {
             }
         case .fatal: _ = try? FatalMessage(decoding: frame.body)
         case .shutdown: break
+        case .actorCreate: _ = try? ActorCreateMessage(decoding: frame.body)
+        case .actorCall: _ = try? ActorCallMessage(decoding: frame.body)
+        case .actorReply: _ = try? ActorReplyMessage(decoding: frame.body)
         }
     }
 }

@@ -44,11 +44,15 @@ enum FrameKind: UInt8, Sendable {
     case runTarget = 4
     case cancel = 5
     case shutdown = 6
+    // Parent to an actor's host (see ActorHost).
+    case actorCreate = 7
+    case actorCall = 8
     // Worker to parent.
     case hello = 64
     case results = 65
     case dropped = 66
     case fatal = 67
+    case actorReply = 68
 }
 
 #if canImport(Glibc)

@@ -15,6 +15,8 @@ final class WorkerLoop {
     let page: StatusPage?
     private let marker: WorkerMarker
     private var jobs: [UInt32: Result<any LoadedJob, ItemFailureRecord>] = [:]
+    /// The distributed actors this worker hosts, if it is an actor's process.
+    private let actorHost = ActorHost()
     private var shuttingDown = false
     private var lastPoll: UInt64 = 0
     /// Stops the spin for work while the CPUs are oversubscribed (only the loop's thread spins).
@@ -120,7 +122,10 @@ final class WorkerLoop {
                 await execute(frame)
             case .shutdown:
                 shuttingDown = true
-            case .cancel, .hello, .results, .dropped, .fatal:
+            case .actorCreate, .actorCall:
+                try await actorHost.handle(frame) { reply in outbox.queue(.actorReply, reply.encode()) }
+                flushOrExit()
+            case .cancel, .hello, .results, .dropped, .fatal, .actorReply:
                 fatal("frame of kind \(frame.kind) sent to a worker")
             }
         } catch {
