@@ -13,6 +13,8 @@ public struct ProcessActorOptions: Sendable {
     /// and its process is killed (and restarted, if restarts remain).
     public var callTimeout: Duration?
 
+    /// Options with no restart, a back-off of 50 ms doubling up to 5 s, and no call timeout,
+    /// unless given (each parameter is the property of the same name).
     public init(maxRestarts: Int = 0, backoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(5),
                 callTimeout: Duration? = nil) {
         self.maxRestarts = maxRestarts

@@ -14,5 +14,6 @@ import Distributed
 /// file scope. Every stored property needs a starting value (or write `init(actorSystem:)`):
 /// the child creates the actor with that initializer, fresh after every restart.
 public protocol ProcessHostedActor: DistributedActor where ActorSystem == ProcessActorSystem {
+    /// Creates the actor, fresh, in its own process (at its start and after every restart).
     init(actorSystem: ProcessActorSystem)
 }

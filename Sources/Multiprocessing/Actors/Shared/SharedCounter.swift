@@ -10,6 +10,8 @@ public distributed actor SharedCounter: ProcessHostedActor {
     public typealias ActorSystem = ProcessActorSystem
     private var value = 0
 
+    /// Creates a counter at 0, in the actor's own process: the system calls this there; a program
+    /// creates one with `ProcessActorSystem.spawn`.
     public init(actorSystem: ProcessActorSystem) {
         self.actorSystem = actorSystem
     }

@@ -11,6 +11,8 @@ public distributed actor SharedDictionary<Key: Codable & Hashable & Sendable, Va
     public typealias ActorSystem = ProcessActorSystem
     private var storage: [Key: Value] = [:]
 
+    /// Creates an empty dictionary, in the actor's own process: the system calls this there; a program
+    /// creates one with `ProcessActorSystem.spawn`.
     public init(actorSystem: ProcessActorSystem) {
         self.actorSystem = actorSystem
     }

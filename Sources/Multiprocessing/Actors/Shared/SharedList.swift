@@ -5,6 +5,8 @@ public distributed actor SharedList<Element: Codable & Sendable>: ProcessHostedA
     public typealias ActorSystem = ProcessActorSystem
     private var storage: [Element] = []
 
+    /// Creates an empty list, in the actor's own process: the system calls this there; a program
+    /// creates one with `ProcessActorSystem.spawn`.
     public init(actorSystem: ProcessActorSystem) {
         self.actorSystem = actorSystem
     }

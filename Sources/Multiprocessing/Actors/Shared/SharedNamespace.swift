@@ -6,6 +6,8 @@ public distributed actor SharedNamespace: ProcessHostedActor {
     public typealias ActorSystem = ProcessActorSystem
     private var values: [String: [UInt8]] = [:]
 
+    /// Creates an empty namespace, in the actor's own process: the system calls this there; a program
+    /// creates one with `ProcessActorSystem.spawn`.
     public init(actorSystem: ProcessActorSystem) {
         self.actorSystem = actorSystem
     }
