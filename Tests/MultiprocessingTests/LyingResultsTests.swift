@@ -76,14 +76,16 @@ struct Liar: Job {
         var outputs: [Int] = []
         for index in range {
             session.begin(index)
-            if bad.contains(inputs[index]) {
-                // The task tag is the task id's low half: the whole id in a young pool.
-                lie.tell(taskID: session.taskTag >> 32, start: UInt32(range.lowerBound))
-            }
             do {
                 outputs.append(try await run(inputs[index]))
             } catch {
                 session.failed(index, error)
+            }
+            // After the run, so that its record is written before the parent, told the lie,
+            // kills this worker (told first, the item could be killed before it ran: 0 runs).
+            if bad.contains(inputs[index]) {
+                // The task tag is the task id's low half: the whole id in a young pool.
+                lie.tell(taskID: session.taskTag >> 32, start: UInt32(range.lowerBound))
             }
         }
         session.send(&outputs, through: range.upperBound - 1, final: true)
